@@ -1,0 +1,83 @@
+"""Exports a trained checkpoint to the engine's model contract (docs/model-contract.md).
+
+  /usr/bin/python3 training/export.py --checkpoint training/runs/camvid/best.pt --out models/camvid
+  /usr/bin/python3 training/export.py --random --out /tmp/random-model   # untrained stand-in
+"""
+import argparse
+import datetime
+import json
+import os
+
+import torch
+import torch.nn as nn
+
+import camvid
+from flops import coarse_macs, head_macs_per_point
+from model import MEAN, STD, PointRendSeg
+
+
+class CoarseExport(nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.net = model.coarse
+
+    def forward(self, image):
+        return self.net(image)
+
+
+def export(model, out, version, metrics=None):
+    os.makedirs(out, exist_ok=True)
+    model.eval()
+    image = torch.rand(1, 3, 360, 480) * 255
+    torch.onnx.export(
+        CoarseExport(model), (image,), os.path.join(out, "coarse.onnx"), opset_version=17,
+        input_names=["image"], output_names=["coarse_logits", "fine", "image_norm"],
+        dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "coarse_logits": {0: "n", 2: "h8", 3: "w8"},
+                      "fine": {0: "n", 2: "h4", 3: "w4"}, "image_norm": {0: "n", 2: "h", 3: "w"}})
+    classes = len(camvid.CLASSES)
+    fine_channels = model.coarse.fine[0].out_channels
+    in_channels = fine_channels + 3 + classes
+    torch.onnx.export(
+        model.head, (torch.randn(1, in_channels, 1024),), os.path.join(out, "point_head.onnx"), opset_version=17,
+        input_names=["point_features"], output_names=["point_logits"],
+        dynamic_axes={"point_features": {0: "n", 2: "p"}, "point_logits": {0: "n", 2: "p"}})
+    manifest = {
+        "name": "camvid",
+        "version": version,
+        "classes": [{"id": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(zip(camvid.CLASSES, camvid.COLORS))],
+        "ignore_id": camvid.IGNORE,
+        "input": {"name": "image", "layout": "NCHW", "scale": "0..255 float RGB (normalisation happens inside the graph)",
+                  "mean": list(MEAN), "std": list(STD), "size_multiple": 8},
+        "coarse": {"output": "coarse_logits", "stride": 8},
+        "features": [{"name": "fine", "stride": 4, "channels": fine_channels},
+                     {"name": "image_norm", "stride": 1, "channels": 3}],
+        "point_head": {"input": "point_features", "output": "point_logits", "in_channels": in_channels},
+        "defaults": {"steps": 3, "points": 8192},
+        "limits": {"max_steps": 5, "max_points": 262144},
+        "cost": {"coarse_gmacs_480x360": round(coarse_macs(model) / 1e9, 3), "point_head_macs_per_point": head_macs_per_point(model),
+                 "parameters": sum(p.numel() for p in model.parameters())},
+    }
+    if metrics:
+        manifest["metrics"] = metrics
+    with open(os.path.join(out, "model.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--checkpoint")
+    ap.add_argument("--random", action="store_true", help="export untrained weights (a stand-in for tests)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--version", default=datetime.date.today().isoformat())
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    model = PointRendSeg()
+    if not args.random:
+        model.load_state_dict(torch.load(args.checkpoint))
+    export(model, args.out, args.version + ("-random" if args.random else ""))
+    print("exported to", args.out)
+
+
+if __name__ == "__main__":
+    main()
