@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using PointRend.Cli.Bench;
+using PointRend.Cli.Evaluation;
+using PointRend.Contracts.V1;
+using Spectre.Console;
+using StbImageSharp;
+
+namespace PointRend.Cli.Commands;
+
+/// <summary><c>pointrend bench</c>: coarse vs pointrend vs dense at several output scales (and concurrency levels), in one run.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var images = new Argument<string[]>("images") { Description = "image files or directories", Arity = ArgumentArity.OneOrMore };
+        var limit = new Option<int>("--limit") { Description = "use the first N images", DefaultValueFactory = _ => 5 };
+        var repeat = new Option<int>("--repeat") { Description = "passes over the images per case", DefaultValueFactory = _ => 2 };
+        var scales = new Option<string>("--scales") { Description = "output scales of the input size", DefaultValueFactory = _ => "1,2,4" };
+        var modes = new Option<string>("--modes") { Description = "modes to time", DefaultValueFactory = _ => "coarse,pointrend,dense" };
+        var concurrency = new Option<string>("--concurrency") { Description = "parallel requests per case", DefaultValueFactory = _ => "1" };
+        var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
+        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown };
+        common.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var files = ImageFiles.Expand(result.GetValue(images)!, result.GetValue(limit));
+            var loaded = files.Select(f =>
+            {
+                var bytes = File.ReadAllBytes(f);
+                var info = ImageInfo.FromStream(new MemoryStream(bytes)) ?? throw new InvalidDataException($"'{f}' is not a PNG or JPEG");
+                return (Path.GetFileName(f), bytes, info.Width, info.Height);
+            }).ToList();
+            await using var backend = common.OpenBackend(result);
+            var options = common.ToSegmentOptions(result, RenderMode.Pointrend);
+            var rows = new List<BenchRow>();
+            foreach (var c in ParseInts(result.GetValue(concurrency)!))
+            {
+                foreach (var s in ParseInts(result.GetValue(scales)!))
+                {
+                    foreach (var m in result.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var row = await BenchRunner.RunAsync(backend, loaded, new BenchCase(CommonOptions.ParseMode(m), s, c), options, result.GetValue(repeat), ct);
+                        rows.Add(row);
+                        AnsiConsole.MarkupLineInterpolated($"[grey]{m} x{s} c{c}: p50 {row.P50Ms:F1} ms[/]");
+                    }
+                }
+            }
+
+            var table = ToMarkdown(rows, backend.Description, loaded.Count, result.GetValue(repeat));
+            Console.WriteLine(table);
+            if (result.GetValue(markdown) is { } path)
+            {
+                await File.WriteAllTextAsync(path, table, ct);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static int[] ParseInts(string csv)
+    {
+        return csv.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static string ToMarkdown(IReadOnlyList<BenchRow> rows, string backend, int images, int repeat)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {images} images x {repeat} passes per case; {Environment.ProcessorCount} cores.");
+        sb.AppendLine();
+        sb.AppendLine("| mode | scale | concurrency | p50 ms | p99 ms | images/s | coarse ms | refine ms | points / pixels | p50 vs dense |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+        {
+            var dense = rows.FirstOrDefault(d => d.Case with { Mode = RenderMode.Dense } == d.Case && d.Case.Scale == r.Case.Scale
+                && d.Case.Concurrency == r.Case.Concurrency);
+            var ratio = dense is null ? "-" : (r.P50Ms / dense.P50Ms).ToString("F3", CultureInfo.InvariantCulture);
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Case.Mode.ToString().ToLowerInvariant()} | {r.Case.Scale}x | {r.Case.Concurrency} | {r.P50Ms:F1} | {r.P99Ms:F1} | {r.ImagesPerSecond:F2} | {r.CoarseMs:F1} | {r.RefineMs:F1} | {r.PointsPerImage:F0} / {r.PixelsPerImage:F0} ({100 * r.PointsPerImage / r.PixelsPerImage:F1}%) | {ratio} |");
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using PointRend.Cli.Backends;
+using PointRend.Contracts.V1;
+
+namespace PointRend.Cli.Commands;
+
+/// <summary>Options every subcommand shares: where to run, which model, how to render.</summary>
+public sealed class CommonOptions
+{
+    public Option<string?> Server { get; } = new("--server") { Description = "gateway URL, e.g. http://127.0.0.1:50051; omit to run in-process" };
+    public Option<string?> Models { get; } = new("--models") { Description = "models directory for in-process runs (default: the shipped models)" };
+    public Option<string> Provider { get; } = new("--provider") { Description = "execution provider for in-process runs: auto, cpu, cuda", DefaultValueFactory = _ => "auto" };
+    public Option<string?> Model { get; } = new("--model") { Description = "model name (default: the server's default model)" };
+    public Option<int> Steps { get; } = new("--steps") { Description = "subdivision steps (0 = model default)" };
+    public Option<int> Points { get; } = new("--points") { Description = "points per step (0 = model default)" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Server);
+        command.Options.Add(Models);
+        command.Options.Add(Provider);
+        command.Options.Add(Model);
+        command.Options.Add(Steps);
+        command.Options.Add(Points);
+    }
+
+    public ISegmentBackend OpenBackend(ParseResult result)
+    {
+        return SegmentBackends.Open(result.GetValue(Server), result.GetValue(Models), result.GetValue(Provider)!);
+    }
+
+    public SegmentOptions ToSegmentOptions(ParseResult result, RenderMode mode)
+    {
+        return new SegmentOptions
+        {
+            Model = result.GetValue(Model) ?? "",
+            Mode = mode,
+            SubdivisionSteps = result.GetValue(Steps),
+            PointsPerStep = result.GetValue(Points),
+        };
+    }
+
+    public static Option<string> ModeOption(string defaultMode = "pointrend")
+    {
+        var option = new Option<string>("--mode") { Description = "coarse, pointrend or dense", DefaultValueFactory = _ => defaultMode };
+        option.AcceptOnlyFromAmong("coarse", "pointrend", "dense");
+        return option;
+    }
+
+    public static RenderMode ParseMode(string mode) => mode switch
+    {
+        "coarse" => RenderMode.Coarse,
+        "dense" => RenderMode.Dense,
+        _ => RenderMode.Pointrend,
+    };
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using PointRend.Cli.Commands;
+
+var root = new RootCommand("pointrend: PointRend segmentation from the command line, in-process or against a gateway");
+root.Subcommands.Add(SegmentCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync();
