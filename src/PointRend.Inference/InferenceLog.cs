@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+
+namespace PointRend.Inference;
+
+internal static partial class InferenceLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Loaded model {Model} version {Version} from {Path} on {Provider}", EventName = "ModelLoaded")]
+    public static partial void ModelLoaded(ILogger logger, string model, string version, string path, string provider);
+
+    [LoggerMessage(2, LogLevel.Warning, "Inference:ExecutionProvider is auto and CUDA is not available (providers: {Providers}); running on CPU", EventName = "ProviderFallback")]
+    public static partial void ProviderFallback(ILogger logger, string providers);
+
+    [LoggerMessage(3, LogLevel.Information, "Models folder {Path}", EventName = "ModelsPath")]
+    public static partial void ModelsPath(ILogger logger, string path);
+
+    [LoggerMessage(4, LogLevel.Error, "Request {RequestId} failed unexpectedly", EventName = "ProcessFailed")]
+    public static partial void ProcessFailed(ILogger logger, Exception exception, string requestId);
+}

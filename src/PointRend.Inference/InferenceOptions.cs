@@ -1,0 +1,56 @@
+namespace PointRend.Inference;
+
+/// <summary>Models, execution provider and request limits; section <c>Inference</c>.</summary>
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>
+    /// Folder holding one sub-folder per model. Default (null or empty): <c>&lt;AppContext.BaseDirectory&gt;/models</c>
+    /// when it exists, else the first <c>models</c> folder found walking up from the base directory.
+    /// A relative path is taken from the base directory.
+    /// </summary>
+    public string? ModelsPath { get; set; }
+
+    /// <summary>Model used when a request names none. Default <c>camvid</c>.</summary>
+    public string DefaultModel { get; set; } = "camvid";
+
+    /// <summary><c>cpu</c>, <c>cuda</c> (fail start when unavailable) or <c>auto</c> (CUDA when listed, else CPU). Default <c>auto</c>.</summary>
+    public string ExecutionProvider { get; set; } = "auto";
+
+    /// <summary>ONNX Runtime intra-op threads per session; 0 = ORT default (one per core). Default 0.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 16 777 216 (4096 x 4096).</summary>
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
+
+    /// <summary>Largest input width or height in pixels. Default 16384.</summary>
+    public int MaxImageSide { get; set; } = 16384;
+
+    /// <summary>Largest output (width x height) in pixels. Default 16 777 216 (4096 x 4096).</summary>
+    public long MaxOutputPixels { get; set; } = 4096L * 4096;
+
+    /// <summary>Problems with the values, each naming its key; empty when valid.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DefaultModel))
+        {
+            yield return $"{SectionName}:{nameof(DefaultModel)} must name a model folder";
+        }
+
+        if (ExecutionProviderChoice.Parse(ExecutionProvider) is null)
+        {
+            yield return $"{SectionName}:{nameof(ExecutionProvider)} is '{ExecutionProvider}'; it must be cpu, cuda or auto";
+        }
+
+        if (IntraOpThreads < 0)
+        {
+            yield return $"{SectionName}:{nameof(IntraOpThreads)} is {IntraOpThreads}; it must be 0 (ORT default) or more";
+        }
+
+        if (MaxImagePixels <= 0 || MaxImageSide <= 0 || MaxOutputPixels <= 0)
+        {
+            yield return $"{SectionName}:{nameof(MaxImagePixels)}, {nameof(MaxImageSide)} and {nameof(MaxOutputPixels)} must be positive";
+        }
+    }
+}

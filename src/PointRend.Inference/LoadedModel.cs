@@ -1,0 +1,121 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace PointRend.Inference;
+
+/// <summary>
+/// One model folder with its two sessions. Sessions are expensive to create and <c>Run</c> is thread-safe,
+/// so each is created once per process and shared by every request.
+/// </summary>
+public sealed class LoadedModel : IDisposable
+{
+    public const string CoarseFile = "coarse.onnx";
+    public const string PointHeadFile = "point_head.onnx";
+
+    private LoadedModel(ModelManifest manifest, string directory, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider)
+    {
+        Manifest = manifest;
+        Directory = directory;
+        Coarse = coarse;
+        PointHead = pointHead;
+        Provider = provider;
+        Palette = BuildPalette(manifest);
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public string Name => Manifest.Name;
+
+    public string Directory { get; }
+
+    public InferenceSession Coarse { get; }
+
+    public InferenceSession PointHead { get; }
+
+    public ExecutionProviderKind Provider { get; }
+
+    /// <summary>RGB triplets indexed by class id (768 bytes), for overlays without a per-pixel lookup object.</summary>
+    public byte[] Palette { get; }
+
+    public int Classes => Manifest.Classes.Count;
+
+    /// <exception cref="InvalidDataException">Missing file or model.json disagreeing with the graphs; the message lists every difference.</exception>
+    public static LoadedModel Load(string directory, ExecutionProviderKind provider, int intraOpThreads)
+    {
+        var manifest = ModelManifest.Load(Path.Combine(directory, ModelManifest.FileName));
+        var folderName = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        if (!string.Equals(manifest.Name, folderName, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{directory}: model.json name is '{manifest.Name}' but the folder is '{folderName}'; they must match");
+        }
+
+        InferenceSession? coarse = null;
+        InferenceSession? head = null;
+        try
+        {
+            coarse = CreateSession(Path.Combine(directory, CoarseFile), provider, intraOpThreads);
+            head = CreateSession(Path.Combine(directory, PointHeadFile), provider, intraOpThreads);
+            var problems = ModelContract.Check(
+                manifest,
+                TensorSpec.From(coarse.InputMetadata),
+                TensorSpec.From(coarse.OutputMetadata),
+                TensorSpec.From(head.InputMetadata),
+                TensorSpec.From(head.OutputMetadata));
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md: {string.Join("; ", problems)}");
+            }
+
+            return new LoadedModel(manifest, directory, coarse, head, provider);
+        }
+        catch
+        {
+            coarse?.Dispose();
+            head?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Coarse.Dispose();
+        PointHead.Dispose();
+    }
+
+    private static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{path} is missing; a model folder holds model.json, {CoarseFile} and {PointHeadFile}");
+        }
+
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (intraOpThreads > 0)
+        {
+            options.IntraOpNumThreads = intraOpThreads;
+        }
+
+        if (provider == ExecutionProviderKind.Cuda)
+        {
+            // Only reached when GetAvailableProviders() listed CUDA: the CPU package throws EntryPointNotFoundException here.
+            options.AppendExecutionProvider_CUDA(0);
+        }
+
+        return new InferenceSession(path, options);
+    }
+
+    private static byte[] BuildPalette(ModelManifest manifest)
+    {
+        var palette = new byte[256 * 3];
+        foreach (var c in manifest.Classes)
+        {
+            if (c.Id is >= 0 and < 256 && c.Color.Count == 3)
+            {
+                palette[c.Id * 3] = (byte)c.Color[0];
+                palette[(c.Id * 3) + 1] = (byte)c.Color[1];
+                palette[(c.Id * 3) + 2] = (byte)c.Color[2];
+            }
+        }
+
+        return palette;
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace PointRend.Inference;
+
+/// <summary>Every model under the models folder, loaded and checked once at start.</summary>
+public sealed class ModelCatalog : IDisposable
+{
+    private readonly Dictionary<string, LoadedModel> _models;
+
+    private ModelCatalog(string modelsPath, string defaultModel, ExecutionProviderKind provider, Dictionary<string, LoadedModel> models)
+    {
+        ModelsPath = modelsPath;
+        DefaultModel = defaultModel;
+        Provider = provider;
+        _models = models;
+    }
+
+    public string ModelsPath { get; }
+
+    public string DefaultModel { get; }
+
+    public ExecutionProviderKind Provider { get; }
+
+    public IReadOnlyCollection<LoadedModel> Models => _models.Values;
+
+    public bool TryGet(string name, out LoadedModel model) => _models.TryGetValue(name, out model!);
+
+    /// <exception cref="InvalidOperationException">No models folder, no models, unknown default, or provider unavailable.</exception>
+    /// <exception cref="InvalidDataException">A model breaks the contract.</exception>
+    public static ModelCatalog Load(InferenceOptions options, ILogger logger)
+    {
+        var problems = options.Validate().ToList();
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join("; ", problems));
+        }
+
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        var provider = ExecutionProviderChoice.Choose(options.ExecutionProvider, available, out var fellBack);
+        if (fellBack)
+        {
+            InferenceLog.ProviderFallback(logger, string.Join(", ", available));
+        }
+
+        var path = ResolveModelsPath(options.ModelsPath);
+        InferenceLog.ModelsPath(logger, path);
+        var models = new Dictionary<string, LoadedModel>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal))
+            {
+                if (!File.Exists(Path.Combine(dir, ModelManifest.FileName)))
+                {
+                    continue;
+                }
+
+                var model = LoadedModel.Load(dir, provider, options.IntraOpThreads);
+                models.Add(model.Name, model);
+                InferenceLog.ModelLoaded(logger, model.Name, model.Manifest.Version, dir, provider.ToString());
+            }
+
+            if (!models.ContainsKey(options.DefaultModel))
+            {
+                throw new InvalidOperationException(
+                    $"Inference:DefaultModel is '{options.DefaultModel}' but {path} holds [{string.Join(", ", models.Keys)}] " +
+                    "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
+            }
+        }
+        catch
+        {
+            foreach (var m in models.Values)
+            {
+                m.Dispose();
+            }
+
+            throw;
+        }
+
+        return new ModelCatalog(path, options.DefaultModel, provider, models);
+    }
+
+    /// <summary>See <see cref="InferenceOptions.ModelsPath"/>.</summary>
+    public static string ResolveModelsPath(string? configured)
+    {
+        var baseDir = AppContext.BaseDirectory;
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var full = Path.GetFullPath(configured, baseDir);
+            return Directory.Exists(full)
+                ? full
+                : throw new InvalidOperationException($"Inference:ModelsPath is '{configured}' ({full}), which does not exist");
+        }
+
+        // Published apps carry models/ beside the binaries; tests and `dotnet run` find the repo's models/ above.
+        for (var dir = new DirectoryInfo(baseDir); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "models");
+            if (Directory.Exists(candidate) && Directory.EnumerateFiles(candidate, ModelManifest.FileName, SearchOption.AllDirectories).Any())
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"no models folder with a model.json beside or above {baseDir}; set Inference:ModelsPath");
+    }
+
+    public void Dispose()
+    {
+        foreach (var m in _models.Values)
+        {
+            m.Dispose();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PointRend.Inference;
+
+/// <summary>model.json (docs/model-contract.md).</summary>
+public sealed record ModelManifest(
+    string Name,
+    string Version,
+    IReadOnlyList<ModelClass> Classes,
+    int? IgnoreId,
+    ModelInput Input,
+    CoarseOutput Coarse,
+    IReadOnlyList<FeatureOutput> Features,
+    PointHeadSpec PointHead,
+    RenderDefaults Defaults,
+    RenderLimits Limits)
+{
+    public const string FileName = "model.json";
+
+    /// <exception cref="InvalidDataException">Unreadable or incomplete model.json.</exception>
+    public static ModelManifest Load(string path)
+    {
+        ModelManifest? manifest;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            manifest = JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.ModelManifest);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path} is not valid model.json: {ex.Message}", ex);
+        }
+
+        return manifest ?? throw new InvalidDataException($"{path} is empty");
+    }
+}
+
+public sealed record ModelClass(int Id, string Name, IReadOnlyList<int> Color)
+{
+    /// <summary>0xRRGGBB.</summary>
+    public uint ColorRgb => Color.Count == 3 ? (uint)((Color[0] << 16) | (Color[1] << 8) | Color[2]) : 0u;
+}
+
+public sealed record ModelInput(string Name, string Layout, int SizeMultiple);
+
+public sealed record CoarseOutput(string Output, int Stride);
+
+public sealed record FeatureOutput(string Name, int Stride, int Channels);
+
+public sealed record PointHeadSpec(string Input, string Output, int InChannels);
+
+public sealed record RenderDefaults(int Steps, int Points);
+
+public sealed record RenderLimits(int MaxSteps, int MaxPoints);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    PropertyNameCaseInsensitive = true,
+    RespectRequiredConstructorParameters = true,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(ModelManifest))]
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

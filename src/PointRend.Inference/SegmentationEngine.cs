@@ -1,0 +1,172 @@
+// Shape shorthand: N = 1 image, C channels, H x W input (a multiple of input.size_multiple), K classes.
+// Coordinates: normalised [0, 1] over the image, so the resize to a size multiple changes no output geometry.
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
+
+namespace PointRend.Inference;
+
+/// <summary>Logits at the output size plus how long each stage took; dispose to return the pooled logits.</summary>
+public sealed record EngineResult(RenderResult Render, double CoarseMs, double RefineMs) : IDisposable
+{
+    public void Dispose() => Render.Dispose();
+}
+
+/// <summary>RGB8 image → coarse.onnx → <see cref="SubdivisionRenderer"/> → K x H x W logits.</summary>
+public static class SegmentationEngine
+{
+    /// <param name="rgb">Interleaved RGB8, row-major, <paramref name="width"/> x <paramref name="height"/>.</param>
+    /// <param name="runOptions">Set Terminate on it to abandon the run (cancellation).</param>
+    public static EngineResult Run(LoadedModel model, ReadOnlySpan<byte> rgb, int width, int height, RenderOptions options, RunOptions runOptions)
+    {
+        var m = model.Manifest;
+        var multiple = m.Input.SizeMultiple;
+        var inH = RoundUp(height, multiple);
+        var inW = RoundUp(width, multiple);
+
+        var start = Stopwatch.GetTimestamp();
+        var pool = ArrayPool<float>.Shared;
+        var input = pool.Rent(3 * inH * inW);
+
+        // Index 0 is the coarse logits, then the features in model.json order.
+        var outputs = new float[m.Features.Count + 1][];
+        var names = new string[m.Features.Count + 1];
+        var shapes = new (int C, int H, int W)[m.Features.Count + 1];
+        try
+        {
+            FillInput(rgb, width, height, input.AsSpan(0, 3 * inH * inW), inH, inW);
+            names[0] = m.Coarse.Output;
+            shapes[0] = (model.Classes, inH / m.Coarse.Stride, inW / m.Coarse.Stride);
+            for (var i = 0; i < m.Features.Count; i++)
+            {
+                var f = m.Features[i];
+                names[i + 1] = f.Name;
+                shapes[i + 1] = (f.Channels, inH / f.Stride, inW / f.Stride);
+            }
+
+            for (var i = 0; i < outputs.Length; i++)
+            {
+                outputs[i] = pool.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
+            }
+
+            RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
+            var coarseMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+            var refineStart = Stopwatch.GetTimestamp();
+            var coarse = Map(outputs[0], shapes[0]);
+            var features = new FeatureMap[m.Features.Count];
+            for (var i = 0; i < features.Length; i++)
+            {
+                features[i] = Map(outputs[i + 1], shapes[i + 1]);
+            }
+
+            var head = new OnnxPointHead(model, runOptions);
+            var render = SubdivisionRenderer.Render(coarse, features, head, options);
+            return new EngineResult(render, coarseMs, Stopwatch.GetElapsedTime(refineStart).TotalMilliseconds);
+        }
+        finally
+        {
+            pool.Return(input);
+            foreach (var buffer in outputs)
+            {
+                if (buffer is not null)
+                {
+                    pool.Return(buffer);
+                }
+            }
+        }
+    }
+
+    private static FeatureMap Map(float[] buffer, (int C, int H, int W) s) => new(buffer.AsMemory(0, s.C * s.H * s.W), s.C, s.H, s.W);
+
+    private static void RunCoarse(
+        LoadedModel model, float[] input, int inH, int inW, string[] names, (int C, int H, int W)[] shapes, float[][] outputs, RunOptions runOptions)
+    {
+        // Output shapes are known from the contract, so ORT writes straight into pooled buffers (no output copy).
+        var values = new OrtValue[outputs.Length];
+        try
+        {
+            using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, 3 * inH * inW), [1L, 3, inH, inW]);
+            for (var i = 0; i < outputs.Length; i++)
+            {
+                var (c, h, w) = shapes[i];
+                values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[i].AsMemory(0, c * h * w), [1L, c, h, w]);
+            }
+
+            model.Coarse.Run(runOptions, [model.Manifest.Input.Name], [inputValue], names, values);
+        }
+        finally
+        {
+            foreach (var v in values)
+            {
+                v?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// HWC bytes → CHW floats 0..255 (normalisation is inside the graph). When the size is not a multiple,
+    /// bilinear with align_corners=false, matching torch's F.interpolate used at training time.
+    /// </summary>
+    internal static void FillInput(ReadOnlySpan<byte> rgb, int width, int height, Span<float> chw, int inH, int inW)
+    {
+        var plane = inH * inW;
+        if (inH == height && inW == width)
+        {
+            for (var p = 0; p < plane; p++)
+            {
+                chw[p] = rgb[p * 3];
+                chw[plane + p] = rgb[(p * 3) + 1];
+                chw[(2 * plane) + p] = rgb[(p * 3) + 2];
+            }
+
+            return;
+        }
+
+        // Per-column taps computed once per image rather than per pixel.
+        var ints = ArrayPool<int>.Shared.Rent(2 * inW);
+        var fracs = ArrayPool<float>.Shared.Rent(inW);
+        try
+        {
+            var scaleX = (float)width / inW;
+            for (var x = 0; x < inW; x++)
+            {
+                var sx = Math.Max(0f, ((x + 0.5f) * scaleX) - 0.5f);
+                var x0 = Math.Min((int)sx, width - 1);
+                ints[x] = x0;
+                ints[inW + x] = Math.Min(x0 + 1, width - 1);
+                fracs[x] = sx - x0;
+            }
+
+            var scaleY = (float)height / inH;
+            for (var y = 0; y < inH; y++)
+            {
+                var sy = Math.Max(0f, ((y + 0.5f) * scaleY) - 0.5f);
+                var y0 = Math.Min((int)sy, height - 1);
+                var y1 = Math.Min(y0 + 1, height - 1);
+                var fy = sy - y0;
+                var row0 = rgb.Slice(y0 * width * 3, width * 3);
+                var row1 = rgb.Slice(y1 * width * 3, width * 3);
+                for (var x = 0; x < inW; x++)
+                {
+                    int a = ints[x] * 3, b = ints[inW + x] * 3;
+                    var fx = fracs[x];
+                    for (var c = 0; c < 3; c++)
+                    {
+                        var top = row0[a + c] + ((row0[b + c] - row0[a + c]) * fx);
+                        var bottom = row1[a + c] + ((row1[b + c] - row1[a + c]) * fx);
+                        chw[(c * plane) + (y * inW) + x] = top + ((bottom - top) * fy);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(ints);
+            ArrayPool<float>.Shared.Return(fracs);
+        }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}
