@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
+
+namespace PointRend.Queueing.InProcess;
+
+/// <summary>
+/// Bounded queue drained by N worker tasks calling <see cref="ISegmentProcessor.Process"/>. A full queue refuses at
+/// once; a job whose caller gave up (deadline or cancellation) is skipped when a worker reaches it.
+/// </summary>
+public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDisposable
+{
+    private readonly ISegmentProcessor _processor;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<Job> _queue;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task[] _workers;
+    private readonly int _capacity;
+
+    public InProcessJobRunner(ISegmentProcessor processor, IOptions<WorkerPoolOptions> options, ILogger<InProcessJobRunner> logger, TimeProvider? time = null)
+    {
+        _processor = processor;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _capacity = options.Value.QueueCapacity;
+        _queue = Channel.CreateBounded<Job>(new BoundedChannelOptions(_capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full; nothing ever waits
+            SingleReader = false,
+            SingleWriter = false,
+        });
+        _workers = new Task[options.Value.EffectiveWorkers];
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = Task.Run(WorkAsync);
+        }
+    }
+
+    public Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var remaining = deadlineUtc - _time.GetUtcNow().UtcDateTime;
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw DeadlineExceeded(request);
+        }
+
+        var job = new Job(request, deadlineUtc, _time, remaining, cancellationToken);
+        if (!_queue.Writer.TryWrite(job))
+        {
+            job.Dispose();
+            throw new SegmentationException(
+                SegmentationErrorKind.ResourceExhausted,
+                $"the in-process queue is full ({_capacity} waiting, {WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)} = {_capacity}); retry later");
+        }
+
+        return job.Completion.Task;
+    }
+
+    private async Task WorkAsync()
+    {
+        try
+        {
+            await foreach (var job in _queue.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                Execute(job);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+
+    private void Execute(Job job)
+    {
+        using (job)
+        {
+            if (job.Completion.Task.IsCompleted)
+            {
+                return; // caller already answered (cancelled or deadline)
+            }
+
+            var queueMs = Stopwatch.GetElapsedTime(job.Enqueued).TotalMilliseconds;
+            try
+            {
+                var response = _processor.Process(job.Request, job.Token);
+                response.Timings ??= new Timings();
+                response.Timings.QueueMs = queueMs;
+                job.Completion.TrySetResult(response);
+            }
+            catch (SegmentationException ex) when (ex.Kind == SegmentationErrorKind.Cancelled)
+            {
+                job.Fail();
+            }
+            catch (OperationCanceledException)
+            {
+                job.Fail();
+            }
+            catch (Exception ex)
+            {
+                if (ex is not SegmentationException)
+                {
+                    Log.JobFailed(_logger, ex, job.Request.RequestId);
+                }
+
+                job.Completion.TrySetException(ex);
+            }
+        }
+    }
+
+    private static SegmentationException DeadlineExceeded(SegmentRequest request) => new(
+        SegmentationErrorKind.DeadlineExceeded, $"the deadline of request '{request.RequestId}' passed before it ran");
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+        while (_queue.Reader.TryRead(out var job))
+        {
+            job.Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Unavailable, "the server is shutting down"));
+            job.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>A queued request; its token fires on the caller's cancellation or on the deadline, whichever is first.</summary>
+    private sealed class Job : IDisposable
+    {
+        private readonly CancellationTokenSource _deadline;
+        private readonly CancellationTokenSource _cts;
+        private readonly CancellationToken _callerToken;
+        private readonly CancellationTokenRegistration _registration;
+
+        public Job(SegmentRequest request, DateTime deadlineUtc, TimeProvider time, TimeSpan remaining, CancellationToken callerToken)
+        {
+            Request = request;
+            DeadlineUtc = deadlineUtc;
+            _callerToken = callerToken;
+            _deadline = new CancellationTokenSource(remaining, time);
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
+            Token = _cts.Token;
+
+            // Answer the caller the moment either fires, even while the job still waits in the queue.
+            _registration = Token.Register(static s => ((Job)s!).Fail(), this);
+        }
+
+        public SegmentRequest Request { get; }
+
+        public DateTime DeadlineUtc { get; }
+
+        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
+        public CancellationToken Token { get; }
+
+        public TaskCompletionSource<SegmentResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Fail()
+        {
+            if (_callerToken.IsCancellationRequested)
+            {
+                Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Cancelled, $"request '{Request.RequestId}' was cancelled by the caller"));
+            }
+            else
+            {
+                Completion.TrySetException(DeadlineExceeded(Request));
+            }
+        }
+
+        public void Dispose()
+        {
+            _registration.Dispose();
+            _cts.Dispose();
+            _deadline.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Error, "In-process job {RequestId} failed unexpectedly", EventName = "JobFailed")]
+        public static partial void JobFailed(ILogger logger, Exception exception, string requestId);
+    }
+}
