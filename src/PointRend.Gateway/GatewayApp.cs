@@ -1,0 +1,23 @@
+using PointRend.Gateway.Hosting;
+
+namespace PointRend.Gateway;
+
+/// <summary>The gateway's startup, shared by Program.cs and the functional tests (which add a log sink via <paramref name="configure"/>).</summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.AddStandardUrlOverrides(args);        // --urls / ASPNETCORE_URLS beat appsettings.json's 127.0.0.1:50051
+        builder.Services.AddGatewayOptions();          // Gateway, Inference, WorkerPool sections, validated at start
+        builder.Services.AddSegmentProcessor();        // models loaded once, ONNX sessions shared
+        builder.Services.AddSegmentJobRunner(builder.Configuration); // in-process pool, or Redis when configured
+        builder.Services.AddGatewayGrpc();             // gRPC, message limits, health, reflection
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.LoadModelsAtStart();                       // a broken model stops start-up here, with the reason
+        app.MapGatewayEndpoints();                     // Segmentation, health, reflection, /metrics
+        return app;
+    }
+}

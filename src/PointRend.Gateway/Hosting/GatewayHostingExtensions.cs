@@ -1,0 +1,112 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using PointRend.Contracts;
+using PointRend.Gateway.Options;
+using PointRend.Gateway.Services;
+using PointRend.Inference;
+using PointRend.Queueing.InProcess;
+using Prometheus;
+
+namespace PointRend.Gateway.Hosting;
+
+public static class GatewayHostingExtensions
+{
+    public const string RedisConfigurationKey = "Redis:Configuration";
+
+    /// <remarks>
+    /// Host-level ASPNETCORE_* variables load before appsettings.json, so its "urls" would silently win over
+    /// ASPNETCORE_URLS. Re-adding them (and the command line, still last) restores the usual precedence.
+    /// </remarks>
+    public static void AddStandardUrlOverrides(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddEnvironmentVariables("ASPNETCORE_");
+        builder.Configuration.AddCommandLine(args);
+    }
+
+    public static IServiceCollection AddGatewayOptions(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName, o => o.Validate());
+        services.AddValidatedOptions<InferenceOptions>(InferenceOptions.SectionName, o => o.Validate());
+        return services;
+    }
+
+    public static IServiceCollection AddSegmentProcessor(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => SegmentProcessor.Create(
+            sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<ISegmentProcessor>(sp => sp.GetRequiredService<SegmentProcessor>());
+        return services;
+    }
+
+    /// <summary>
+    /// Picks where requests run: the in-process pool when <c>Redis:Configuration</c> is empty, else Redis streams.
+    /// </summary>
+    public static IServiceCollection AddSegmentJobRunner(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (!string.IsNullOrWhiteSpace(configuration[RedisConfigurationKey]))
+        {
+            // ==== DISTRIBUTED RUNNER PLUG-IN POINT (helper "distributed") ====
+            // Register the Redis ISegmentJobRunner here (e.g. services.AddRedisSegmentJobRunner(configuration)) and return.
+            throw new InvalidOperationException(
+                $"{RedisConfigurationKey} is set but this build has no Redis job runner wired in; clear it to use the in-process pool");
+        }
+
+        services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName, o => o.Validate());
+        services.AddSingleton<InProcessJobRunner>();
+        services.AddSingleton<ISegmentJobRunner>(sp => sp.GetRequiredService<InProcessJobRunner>());
+        return services;
+    }
+
+    public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddGrpc();
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>((grpc, gateway) =>
+        {
+            grpc.MaxReceiveMessageSize = gateway.Value.MaxReceiveMessageSize;
+            grpc.MaxSendMessageSize = gateway.Value.MaxSendMessageSize;
+            grpc.EnableDetailedErrors = false; // messages are built on purpose (InferenceErrors); no stack traces out
+        });
+        services.AddGrpcReflection();
+
+        // Models load before the first request can arrive, so once the host runs it is ready to serve.
+        services.AddGrpcHealthChecks().AddCheck("models", () => HealthCheckResult.Healthy());
+        return services;
+    }
+
+    public static void LoadModelsAtStart(this WebApplication app)
+    {
+        var processor = app.Services.GetRequiredService<SegmentProcessor>();
+        GatewayLog.ModelsReady(app.Logger, processor.Catalog.Models.Count, processor.Catalog.ModelsPath, app.Services.GetRequiredService<ISegmentJobRunner>().GetType().Name);
+    }
+
+    public static void MapGatewayEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<SegmentationService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsEnabled)
+        {
+            app.MapMetrics();
+        }
+    }
+
+    private static void AddValidatedOptions<T>(this IServiceCollection services, string section, Func<T, IEnumerable<string>> validate)
+        where T : class
+    {
+        services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>>(new DelegateValidator<T>(validate));
+    }
+
+    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
+        where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var errors = validate(options).ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}
