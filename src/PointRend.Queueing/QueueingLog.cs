@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using PointRend.Contracts;
+
+namespace PointRend.Queueing;
+
+internal static partial class QueueingLog
+{
+    [LoggerMessage(101, LogLevel.Debug, "Enqueued job {JobId} for request {RequestId}; {Length} jobs outstanding", EventName = "JobEnqueued")]
+    public static partial void Enqueued(ILogger logger, string jobId, string requestId, long length);
+
+    [LoggerMessage(102, LogLevel.Warning, "Could not read the result of job {JobId}; will retry on reconnect or at the deadline", EventName = "ResultReadFailed")]
+    public static partial void ResultReadFailed(ILogger logger, Exception exception, string jobId);
+
+    [LoggerMessage(103, LogLevel.Warning, "Redis command failed; retrying after the safety poll", EventName = "RedisFailed")]
+    public static partial void RedisFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(104, LogLevel.Information, "Consumer {Consumer} reading group {Group} of {Stream}", EventName = "ConsumerJoined")]
+    public static partial void Joined(ILogger logger, string consumer, string group, string stream);
+
+    [LoggerMessage(105, LogLevel.Warning, "Job {JobId} reclaimed by {Consumer} (delivery {Deliveries})", EventName = "JobReclaimed")]
+    public static partial void Reclaimed(ILogger logger, string jobId, string consumer, long deliveries);
+
+    [LoggerMessage(106, LogLevel.Warning, "Stream entry {EntryId} is not a job; dropped", EventName = "MalformedEntry")]
+    public static partial void Malformed(ILogger logger, string entryId);
+
+    [LoggerMessage(107, LogLevel.Error, "Job {JobId} given up after {Deliveries} deliveries; moved to the dead-letter stream", EventName = "JobGivenUp")]
+    public static partial void GivenUp(ILogger logger, string jobId, long deliveries);
+
+    [LoggerMessage(108, LogLevel.Information, "Job {JobId} skipped: its deadline passed {LateMs} ms ago", EventName = "JobExpired")]
+    public static partial void Expired(ILogger logger, string jobId, long lateMs);
+
+    [LoggerMessage(109, LogLevel.Information, "Job {JobId} skipped: withdrawn by its caller", EventName = "JobWithdrawn")]
+    public static partial void Withdrawn(ILogger logger, string jobId);
+
+    [LoggerMessage(110, LogLevel.Warning, "Job {JobId} (request {RequestId}) rejected with {Kind}: {Message}; moved to the dead-letter stream", EventName = "JobRejected")]
+    public static partial void Rejected(ILogger logger, string jobId, string requestId, SegmentationErrorKind kind, string message);
+
+    [LoggerMessage(111, LogLevel.Error, "Job {JobId} (request {RequestId}) failed unexpectedly; moved to the dead-letter stream", EventName = "JobFailed")]
+    public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string requestId);
+}

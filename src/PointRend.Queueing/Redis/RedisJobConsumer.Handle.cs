@@ -1,0 +1,192 @@
+using System.Globalization;
+using Google.Protobuf;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
+using StackExchange.Redis;
+
+namespace PointRend.Queueing.Redis;
+
+public sealed partial class RedisJobConsumer
+{
+    private async Task HandleAsync(StreamEntry entry, long deliveries)
+    {
+        var db = _redis.GetDatabase();
+        var job = JobEntry.Parse(entry);
+        if (job is null)
+        {
+            QueueingLog.Malformed(_logger, entry.Id.ToString());
+            await DropAsync(db, entry.Id, payload: null).ConfigureAwait(false);
+            return;
+        }
+
+        if (deliveries > _queue.MaxDeliveries)
+        {
+            var reason = QueueErrors.GivenUp(job.Id, deliveries - 1, ConsumerName, _queue.ClaimIdle);
+            QueueingLog.GivenUp(_logger, job.Id, deliveries - 1);
+            await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, reason),
+                new DeadLetter(reason, SegmentationErrorKind.Internal, deliveries - 1)).ConfigureAwait(false);
+            return;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (now >= job.DeadlineMs)
+        {
+            QueueingLog.Expired(_logger, job.Id, now - job.DeadlineMs);
+            await DropAsync(db, entry.Id, job.Payload).ConfigureAwait(false);
+            return;
+        }
+
+        var payload = await db.StringGetAsync(job.Payload).ConfigureAwait(false);
+        if (payload.IsNull)
+        {
+            QueueingLog.Withdrawn(_logger, job.Id);
+            await DropAsync(db, entry.Id, job.Payload).ConfigureAwait(false);
+            return;
+        }
+
+        var (result, dead) = await RunAsync(entry.Id, job, (byte[])payload!, now).ConfigureAwait(false);
+        await FinishAsync(entry.Id, job, result, dead).ConfigureAwait(false);
+    }
+
+    private async Task<(HashEntry[] Result, DeadLetter? Dead)> RunAsync(RedisValue entryId, JobEntry job, byte[] payload, long now)
+    {
+        SegmentRequest request;
+        try
+        {
+            request = SegmentRequest.Parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            var message = $"job {job.Id} carries no valid SegmentRequest: {ex.Message}";
+            return (JobResult.Failure(SegmentationErrorKind.InvalidArgument, message), new DeadLetter(message, SegmentationErrorKind.InvalidArgument, 1));
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(job.DeadlineMs - now), _time);
+        using var stopHeartbeat = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(entryId, stopHeartbeat.Token);
+        try
+        {
+            var response = _processor.Process(request, deadline.Token);
+            response.Timings ??= new Timings();
+            response.Timings.QueueMs = now - job.EnqueuedMs;
+            return (JobResult.Success(response), null);
+        }
+        catch (Exception ex) when (deadline.IsCancellationRequested && ex is OperationCanceledException or SegmentationException)
+        {
+            QueueingLog.Expired(_logger, job.Id, 0);
+            return (JobResult.Failure(SegmentationErrorKind.DeadlineExceeded,
+                $"the deadline of request '{request.RequestId}' (job {job.Id}) passed while it ran"), null);
+        }
+        catch (SegmentationException ex)
+        {
+            // Deterministic: the same bytes fail the same way on any worker, so answer now rather than retry.
+            QueueingLog.Rejected(_logger, job.Id, request.RequestId, ex.Kind, ex.Message);
+            return (JobResult.Failure(ex.Kind, ex.Message), new DeadLetter($"rejected by the processor: {ex.Message}", ex.Kind, 1));
+        }
+        catch (Exception ex)
+        {
+            QueueingLog.JobFailed(_logger, ex, job.Id, request.RequestId);
+            var message = $"the worker failed on request '{request.RequestId}' (job {job.Id}): {ex.GetType().Name}: {ex.Message}";
+            return (JobResult.Failure(SegmentationErrorKind.Internal, message), new DeadLetter(message, SegmentationErrorKind.Internal, 1));
+        }
+        finally
+        {
+            await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the claim fresh while the job runs, so only a dead or frozen worker's job is reclaimed.</summary>
+    private async Task HeartbeatAsync(RedisValue entryId, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_queue.Heartbeat, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    // JUSTID resets the idle time without counting a delivery.
+                    await _redis.GetDatabase().StreamClaimIdsOnlyAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName, 0, [entryId]).ConfigureAwait(false);
+                }
+                catch (RedisException ex)
+                {
+                    QueueingLog.RedisFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stores the result, notifies the gateway, records a dead letter and retires the entry: all or nothing.</summary>
+    private async Task FinishAsync(RedisValue entryId, JobEntry job, HashEntry[] result, DeadLetter? dead)
+    {
+        var db = _redis.GetDatabase();
+        var resultKey = _keys.Result(job.Id);
+        var tran = db.CreateTransaction();
+
+        // A reclaimed job whose first worker was only slow may finish twice; the first answer wins.
+        tran.AddCondition(Condition.KeyNotExists(resultKey));
+        _ = tran.HashSetAsync(resultKey, result);
+        _ = tran.KeyExpireAsync(resultKey, _queue.ResultTtl);
+        if (dead is not null)
+        {
+            _ = tran.StreamAddAsync(_keys.DeadLetters, DeadLetterFields(job, dead), maxLength: _queue.DeadLetterMaxLength, useApproximateMaxLength: true);
+        }
+
+        _ = tran.StreamAcknowledgeAsync(_keys.Jobs, _queue.ConsumerGroup, entryId);
+        _ = tran.StreamDeleteAsync(_keys.Jobs, [entryId]);
+        _ = tran.KeyDeleteAsync(job.Payload);
+        _ = tran.PublishAsync(RedisChannel.Literal(job.Reply), job.Id);
+        if (!await tran.ExecuteAsync().ConfigureAwait(false))
+        {
+            await DropAsync(db, entryId, job.Payload).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DropAsync(IDatabase db, RedisValue entryId, RedisKey? payload)
+    {
+        var tran = db.CreateTransaction();
+        _ = tran.StreamAcknowledgeAsync(_keys.Jobs, _queue.ConsumerGroup, entryId);
+        _ = tran.StreamDeleteAsync(_keys.Jobs, [entryId]);
+        if (payload is { } key)
+        {
+            _ = tran.KeyDeleteAsync(key);
+        }
+
+        await tran.ExecuteAsync().ConfigureAwait(false);
+    }
+
+    private NameValueEntry[] DeadLetterFields(JobEntry job, DeadLetter dead) =>
+    [
+        new(JobFields.Job, job.Id),
+        new(JobFields.Reason, dead.Reason),
+        new(JobFields.Kind, dead.Kind.ToString()),
+        new(JobFields.Deliveries, dead.Deliveries),
+        new(JobFields.Consumer, ConsumerName),
+        new(JobFields.Deadline, job.DeadlineMs),
+        new(JobFields.At, _time.GetUtcNow().ToUnixTimeMilliseconds()),
+    ];
+
+    private sealed record DeadLetter(string Reason, SegmentationErrorKind Kind, long Deliveries);
+
+    private sealed record JobEntry(string Id, RedisKey Payload, string Reply, long DeadlineMs, long EnqueuedMs)
+    {
+        public static JobEntry? Parse(StreamEntry entry)
+        {
+            var id = (string?)entry[JobFields.Job];
+            var payload = (string?)entry[JobFields.Payload];
+            var reply = (string?)entry[JobFields.Reply];
+            if (id is null || payload is null || reply is null
+                || !long.TryParse((string?)entry[JobFields.Deadline], NumberStyles.Integer, CultureInfo.InvariantCulture, out var deadline))
+            {
+                return null;
+            }
+
+            _ = long.TryParse((string?)entry[JobFields.Enqueued], NumberStyles.Integer, CultureInfo.InvariantCulture, out var enqueued);
+            return new JobEntry(id, payload, reply, deadline, enqueued);
+        }
+    }
+}

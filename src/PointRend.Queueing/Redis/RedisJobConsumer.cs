@@ -1,0 +1,186 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
+using StackExchange.Redis;
+
+namespace PointRend.Queueing.Redis;
+
+/// <summary>
+/// Worker side of the distributed mode: reads <c>{p}:jobs</c> through the consumer group without BLOCK (the
+/// multiplexer is shared), woken by the doorbell channel or the <see cref="QueueOptions.SafetyPoll"/>. Reclaims
+/// jobs idle past <see cref="QueueOptions.ClaimIdle"/> before taking new ones. Key schema: <see cref="RedisKeys"/>.
+/// </summary>
+/// <remarks>
+/// Outcomes: a result (or the processor's error) is stored, the gateway notified, the entry acknowledged and deleted,
+/// all in one transaction, so a job is answered once or not at all. Jobs past their deadline or withdrawn by their
+/// caller are dropped unprocessed. Dead letters record jobs that ended without a response while the caller still
+/// waited: rejected by the processor (a poisoned image: answered at once with its error, never retried, since the
+/// same bytes fail the same way), failed unexpectedly, or delivered more than <see cref="QueueOptions.MaxDeliveries"/>
+/// times because their workers kept dying.
+/// </remarks>
+public sealed partial class RedisJobConsumer
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ISegmentProcessor _processor;
+    private readonly RedisKeys _keys;
+    private readonly QueueOptions _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _doorbell = new(0, 1);
+
+    public RedisJobConsumer(IConnectionMultiplexer redis, ISegmentProcessor processor, IOptions<RedisOptions> redisOptions,
+        IOptions<QueueOptions> queueOptions, ILogger<RedisJobConsumer> logger, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _processor = processor;
+        _keys = new RedisKeys(redisOptions.Value.KeyPrefix);
+        _queue = queueOptions.Value;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        ConsumerName = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+    }
+
+    /// <summary>This process's consumer in the group; unique per start, so a restarted worker never inherits a dead one's jobs except by reclaim.</summary>
+    public string ConsumerName { get; }
+
+    /// <summary>Models this worker serves (name → version) published to <c>{p}:models</c> for the gateway's cache keys.</summary>
+    public IReadOnlyDictionary<string, string> Models { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> fires; a job in progress is finished first (its own deadline bounds it).</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var subscriber = _redis.GetSubscriber();
+        await subscriber.SubscribeAsync(_keys.Doorbell, (_, _) => Ring()).ConfigureAwait(false);
+        try
+        {
+            var loops = Enumerable.Range(0, _queue.WorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken))).ToArray();
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        finally
+        {
+            await LeaveGroupAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken stoppingToken)
+    {
+        var ready = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!ready)
+                {
+                    await JoinAsync().ConfigureAwait(false);
+                    ready = true;
+                }
+
+                // A restarted worker assumes a backlog: look before sleeping, every time.
+                if (await TakeOneAsync().ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+            catch (RedisServerException ex) when (QueueErrors.IsNoGroup(ex))
+            {
+                ready = false; // Redis restarted empty; the group is recreated on the next pass
+                continue;
+            }
+            catch (RedisException ex)
+            {
+                QueueingLog.RedisFailed(_logger, ex);
+            }
+
+            try
+            {
+                await _doorbell.WaitAsync(_queue.SafetyPoll, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task JoinAsync()
+    {
+        var db = _redis.GetDatabase();
+        try
+        {
+            // At 0, not $: jobs added before the group existed (a fresh Redis) must still be served.
+            await db.StreamCreateConsumerGroupAsync(_keys.Jobs, _queue.ConsumerGroup, "0-0", createStream: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // another worker created it
+        }
+
+        if (Models.Count > 0)
+        {
+            await db.HashSetAsync(_keys.Models, Models.Select(m => new HashEntry(m.Key, m.Value)).ToArray()).ConfigureAwait(false);
+        }
+
+        QueueingLog.Joined(_logger, ConsumerName, _queue.ConsumerGroup, (string)_keys.Jobs!);
+    }
+
+    /// <summary>Handles one reclaimed or new job; false when there was none.</summary>
+    private async Task<bool> TakeOneAsync()
+    {
+        var db = _redis.GetDatabase();
+        var claimed = await db.StreamAutoClaimAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName,
+            (long)_queue.ClaimIdle.TotalMilliseconds, "0-0", 1).ConfigureAwait(false);
+        if (claimed.ClaimedEntries.Length > 0 && !claimed.ClaimedEntries[0].IsNull)
+        {
+            var entry = claimed.ClaimedEntries[0];
+            var pending = await db.StreamPendingMessagesAsync(_keys.Jobs, _queue.ConsumerGroup, 1, RedisValue.Null, entry.Id, entry.Id).ConfigureAwait(false);
+            var deliveries = pending.Length > 0 ? pending[0].DeliveryCount : 2;
+            QueueingLog.Reclaimed(_logger, (string?)entry[JobFields.Job] ?? "?", ConsumerName, deliveries);
+            await HandleAsync(entry, deliveries).ConfigureAwait(false);
+            return true;
+        }
+
+        var entries = await db.StreamReadGroupAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName, StreamPosition.NewMessages, 1).ConfigureAwait(false);
+        if (entries.Length == 0)
+        {
+            return false;
+        }
+
+        await HandleAsync(entries[0], 1).ConfigureAwait(false);
+        return true;
+    }
+
+    private void Ring()
+    {
+        // One pending wake-up is enough: the loop drains the stream before it sleeps again.
+        try
+        {
+            if (_doorbell.CurrentCount == 0)
+            {
+                _doorbell.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
+    private async Task LeaveGroupAsync()
+    {
+        // Only a consumer with nothing pending may go; otherwise its jobs stay for XAUTOCLAIM.
+        try
+        {
+            var db = _redis.GetDatabase();
+            var mine = await db.StreamPendingMessagesAsync(_keys.Jobs, _queue.ConsumerGroup, 1, ConsumerName).ConfigureAwait(false);
+            if (mine.Length == 0)
+            {
+                await db.StreamDeleteConsumerAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName).ConfigureAwait(false);
+            }
+        }
+        catch (RedisException)
+        {
+            // Redis gone; the consumer entry is harmless.
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
+using StackExchange.Redis;
+
+namespace PointRend.Queueing.Redis;
+
+/// <summary>
+/// Gateway side of the distributed mode: stores the request under a short-lived key, adds a job entry to
+/// <c>{p}:jobs</c> (refused when the stream is at <see cref="QueueOptions.MaxLength"/>), rings the workers' doorbell,
+/// and waits for this process's reply channel to name the job. Key schema: <see cref="RedisKeys"/>.
+/// </summary>
+/// <remarks>
+/// No polling: the only reads of a result are on its notification, after a reconnect (notifications sent while
+/// the subscription was down are lost) and once at the deadline, for the same reason.
+/// </remarks>
+public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
+{
+    // Length check, payload, entry and doorbell in one round trip and atomically, so concurrent gateways cannot
+    // overshoot the bound together. KEYS: stream, payload. ARGV: max, payload ttl ms, payload, job, reply, deadline, enqueued, doorbell.
+    private const string EnqueueScript = """
+        local length = redis.call('XLEN', KEYS[1])
+        if length >= tonumber(ARGV[1]) then return -length - 1 end
+        redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+        redis.call('XADD', KEYS[1], '*', 'job', ARGV[4], 'payload', KEYS[2], 'reply', ARGV[5], 'deadline', ARGV[6], 'enqueued', ARGV[7])
+        redis.call('PUBLISH', ARGV[8], '1')
+        return length + 1
+        """;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly QueueOptions _queue;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _replyChannel;
+    private readonly ConcurrentDictionary<string, Waiter> _waiters = new();
+    private readonly ChannelMessageQueue _replies;
+    private readonly Task _replyLoop;
+
+    public RedisJobRunner(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<QueueOptions> queueOptions,
+        ILogger<RedisJobRunner> logger, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _keys = new RedisKeys(redisOptions.Value.KeyPrefix);
+        _queue = queueOptions.Value;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _replyChannel = _keys.ReplyChannel($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+        // A queue (not a handler) keeps notifications in order and off the multiplexer's reader thread.
+        _replies = redis.GetSubscriber().Subscribe(RedisChannel.Literal(_replyChannel));
+        _replyLoop = Task.Run(ReadRepliesAsync);
+        redis.ConnectionRestored += OnConnectionRestored;
+    }
+
+    /// <summary>Jobs this gateway waits for.</summary>
+    public int Waiting => _waiters.Count;
+
+    public bool IsConnected => _redis.IsConnected;
+
+    public async Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var jobId = Guid.NewGuid().ToString("N");
+        var remaining = deadlineUtc - _time.GetUtcNow().UtcDateTime;
+        if (remaining <= TimeSpan.Zero)
+        {
+            throw QueueErrors.DeadlineExceeded(request.RequestId, jobId);
+        }
+
+        if (!_redis.IsConnected)
+        {
+            throw QueueErrors.Unavailable(Endpoint);
+        }
+
+        var waiter = new Waiter();
+        _waiters[jobId] = waiter;
+        try
+        {
+            await EnqueueAsync(request, jobId, deadlineUtc, remaining).ConfigureAwait(false);
+            try
+            {
+                return await waiter.Completion.Task.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The notification may have been lost in a reconnect; the stored result is the truth.
+                return await ReadResultAsync(jobId).ConfigureAwait(false)
+                    ?? throw QueueErrors.DeadlineExceeded(request.RequestId, jobId);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await WithdrawAsync(jobId).ConfigureAwait(false);
+                throw QueueErrors.Cancelled(request.RequestId);
+            }
+        }
+        catch (RedisException ex)
+        {
+            throw QueueErrors.Unavailable(Endpoint, ex);
+        }
+        finally
+        {
+            _waiters.TryRemove(jobId, out _);
+        }
+    }
+
+    private async Task EnqueueAsync(SegmentRequest request, string jobId, DateTime deadlineUtc, TimeSpan remaining)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var deadline = new DateTimeOffset(DateTime.SpecifyKind(deadlineUtc, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+
+        // The payload outlives the deadline by a second so a worker that picked the job up just in time can still read it.
+        var payloadTtl = (long)remaining.TotalMilliseconds + 1000;
+        var result = await _redis.GetDatabase().ScriptEvaluateAsync(EnqueueScript,
+            [_keys.Jobs, _keys.Request(jobId)],
+            [_queue.MaxLength, payloadTtl, request.ToByteArray(), jobId, _replyChannel, deadline, now, _keys.Doorbell.ToString()])
+            .ConfigureAwait(false);
+        var length = (long)result;
+        if (length < 0)
+        {
+            throw QueueErrors.Full(-length - 1, _queue.MaxLength);
+        }
+
+        QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
+    }
+
+    private async Task ReadRepliesAsync()
+    {
+        await foreach (var message in _replies.WithCancellation(CancellationToken.None).ConfigureAwait(false))
+        {
+            var jobId = (string?)message.Message;
+            if (jobId is not null && _waiters.TryGetValue(jobId, out var waiter))
+            {
+                _ = CompleteAsync(jobId, waiter);
+            }
+        }
+    }
+
+    private async Task CompleteAsync(string jobId, Waiter waiter)
+    {
+        try
+        {
+            var response = await ReadResultAsync(jobId).ConfigureAwait(false);
+            if (response is not null)
+            {
+                waiter.Completion.TrySetResult(response);
+            }
+        }
+        catch (SegmentationException ex)
+        {
+            waiter.Completion.TrySetException(ex);
+        }
+        catch (RedisException ex)
+        {
+            // Leave the waiter: the reconnect sweep or the deadline read will find the result.
+            QueueingLog.ResultReadFailed(_logger, ex, jobId);
+        }
+    }
+
+    /// <summary>Reads and deletes a stored result; throws the stored error; null when none is stored.</summary>
+    private async Task<SegmentResponse?> ReadResultAsync(string jobId)
+    {
+        var db = _redis.GetDatabase();
+        var key = _keys.Result(jobId);
+        var fields = await db.HashGetAllAsync(key).ConfigureAwait(false);
+        if (fields.Length > 0)
+        {
+            _ = db.KeyDeleteAsync(key, CommandFlags.FireAndForget);
+        }
+
+        return JobResult.Read(fields);
+    }
+
+    private async Task WithdrawAsync(string jobId)
+    {
+        // A worker that already holds the entry finds no payload and skips it; others never see it.
+        try
+        {
+            await _redis.GetDatabase().KeyDeleteAsync(_keys.Request(jobId)).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            QueueingLog.ResultReadFailed(_logger, ex, jobId);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        foreach (var (jobId, waiter) in _waiters)
+        {
+            _ = CompleteAsync(jobId, waiter);
+        }
+    }
+
+    private string Endpoint => string.Join(",", _redis.GetEndPoints().Select(e => e.ToString()));
+
+    public async ValueTask DisposeAsync()
+    {
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        foreach (var waiter in _waiters.Values)
+        {
+            waiter.Completion.TrySetException(QueueErrors.ShuttingDown());
+        }
+
+        try
+        {
+            await _replies.UnsubscribeAsync().ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Redis gone: nothing to unsubscribe from.
+        }
+
+        await _replyLoop.ConfigureAwait(false);
+    }
+
+    private sealed class Waiter
+    {
+        public TaskCompletionSource<SegmentResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
