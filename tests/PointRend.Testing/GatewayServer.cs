@@ -1,0 +1,76 @@
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PointRend.Contracts.V1;
+using PointRend.Gateway;
+
+namespace PointRend.Testing;
+
+/// <summary>
+/// The real gateway (GatewayApp.Build, the same startup as Program.cs) on Kestrel at 127.0.0.1:0, with a channel to it.
+/// Settings are passed as command-line arguments, so they also exercise the standard override path.
+/// </summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly WebApplication _app;
+
+    private GatewayServer(WebApplication app, TestLogSink logs, string address)
+    {
+        _app = app;
+        Logs = logs;
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
+        Client = new Segmentation.SegmentationClient(Channel);
+        Health = new Health.HealthClient(Channel);
+    }
+
+    public string Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public Segmentation.SegmentationClient Client { get; }
+
+    public Health.HealthClient Health { get; }
+
+    public TestLogSink Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <param name="settings">Configuration keys such as <c>WorkerPool:QueueCapacity</c>, applied as <c>--key=value</c>.</param>
+    public static async Task<GatewayServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Kestrel:EndpointDefaults:Protocols=Http2", "--Gateway:MetricsEnabled=false" };
+        args.AddRange((settings ?? new Dictionary<string, string>()).Select(kv => $"--{kv.Key}={kv.Value}"));
+        var logs = new TestLogSink();
+        WebApplication app;
+        try
+        {
+            app = GatewayApp.Build(args.ToArray(), b => b.Logging.ClearProviders().AddProvider(logs));
+            await app.StartAsync().WaitAsync(StartTimeout);
+        }
+        catch (Exception ex)
+        {
+            // Start-up logs explain most failures (missing model, contract mismatch, bad option).
+            throw new InvalidOperationException($"gateway did not start: {ex.Message}\n{string.Join("\n", logs.Entries)}", ex);
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayServer(app, logs, address);
+    }
+
+    /// <summary>Error-level log lines whose EventName is not in <paramref name="expected"/>.</summary>
+    public IReadOnlyList<LogEntry> UnexpectedErrors(params string[] expected) =>
+        Logs.Entries.Where(e => e.Level >= LogLevel.Error && !expected.Contains(e.EventId.Name)).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync().WaitAsync(StartTimeout);
+        await _app.DisposeAsync();
+    }
+}

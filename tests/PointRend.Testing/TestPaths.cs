@@ -1,0 +1,30 @@
+namespace PointRend.Testing;
+
+/// <summary>Shared data beside the repository: the repo is &lt;X&gt;/main or &lt;X&gt;/ci, with &lt;X&gt;/shared next to it.</summary>
+public static class TestPaths
+{
+    public static string CamVid { get; } = FindCamVid();
+
+    public static string CamVidVal(string file) => Path.Combine(CamVid, "val", file);
+
+    /// <summary>A 480x360 CamVid val frame used across tests.</summary>
+    public static string SampleImage => CamVidVal("0016E5_07959.png");
+
+    /// <summary>The first <paramref name="count"/> val frames in name order (a short video sequence).</summary>
+    public static IReadOnlyList<string> ValFrames(int count) =>
+        Directory.EnumerateFiles(Path.Combine(CamVid, "val"), "*.png").Order(StringComparer.Ordinal).Take(count).ToList();
+
+    private static string FindCamVid()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "datasets", "camvid");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no shared/datasets/camvid beside any parent of {AppContext.BaseDirectory}");
+    }
+}
