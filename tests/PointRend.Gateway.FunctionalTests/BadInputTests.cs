@@ -1,0 +1,122 @@
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using PointRend.Contracts.V1;
+using PointRend.Testing;
+
+namespace PointRend.Gateway.FunctionalTests;
+
+/// <summary>Each bad input gets its exact status and a message naming the problem; the next good request still succeeds.</summary>
+public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    public static TheoryData<string> Cases => new(BadRequests.Keys);
+
+    private static readonly Dictionary<string, (Func<SegmentRequest> Request, StatusCode Code, string? Field, string MessagePart)> BadRequests = new()
+    {
+        ["corrupt bytes"] = (() => TestImages.Encoded("this is not an image"u8.ToArray()), StatusCode.InvalidArgument, "image.encoded", "neither PNG nor JPEG"),
+        ["truncated png"] = (() => TestImages.Encoded(TestImages.SamplePng[..(TestImages.SamplePng.Length / 2)]), StatusCode.InvalidArgument, "image.encoded", "truncated"),
+        ["png header only"] = (() => TestImages.Encoded(TestImages.SamplePng[..20]), StatusCode.InvalidArgument, "image.encoded", "truncated"),
+        ["forged 100000x100000 header"] = (() => TestImages.Encoded(TestImages.ForgedPng(100_000, 100_000)), StatusCode.InvalidArgument, "image.encoded", "100000x100000"),
+        ["zero-sized png"] = (() => TestImages.Encoded(TestImages.ForgedPng(0, 360)), StatusCode.InvalidArgument, "image.encoded", "0x360"),
+        ["no image"] = (() => new SegmentRequest(), StatusCode.InvalidArgument, "image", "image is empty"),
+        ["raw zero width"] = (() => TestImages.Raw([], 0, 360), StatusCode.InvalidArgument, "image.raw.width", "0x360"),
+        ["raw length mismatch"] = (() => TestImages.Raw(new byte[100], 480, 360), StatusCode.InvalidArgument, "image.raw.rgb", "518400"),
+        ["unknown model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "no-such-model" }), StatusCode.NotFound, null, "no-such-model"),
+        ["steps above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = 99 }), StatusCode.InvalidArgument, "options.subdivision_steps", "max_steps"),
+        ["negative steps"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = -1 }), StatusCode.InvalidArgument, "options.subdivision_steps", "-1"),
+        ["points above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = 10_000_000 }), StatusCode.InvalidArgument, "options.points_per_step", "max_points"),
+        ["negative points"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = -5 }), StatusCode.InvalidArgument, "options.points_per_step", "-5"),
+        ["output too large"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { OutputWidth = 100_000, OutputHeight = 100_000 }), StatusCode.InvalidArgument, "options.output_width", "Inference:MaxOutputPixels"),
+        ["unknown mode"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = (RenderMode)42 }), StatusCode.InvalidArgument, "options.mode", "42"),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Segment_BadInput_RefusedWithExactStatusThenStillServes(string name)
+    {
+        var (request, code, field, messagePart) = BadRequests[name];
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fixture.Server.Client.SegmentAsync(request()).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(code, ex.StatusCode);
+        Assert.Contains(messagePart, ex.Status.Detail, StringComparison.Ordinal);
+        if (field is not null)
+        {
+            var violation = Assert.Single(ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations);
+            Assert.Equal(field, violation.Field);
+        }
+
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Segment_MessageOverLimit_ResourceExhaustedFromGrpc()
+    {
+        var request = TestImages.Raw(new byte[GatewayFixture.MaxReceiveMessageSize + 1024], 1, 1);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fixture.Server.Client.SegmentAsync(request).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Segment_DeadlineAlreadyPassed_DeadlineExceeded()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fixture.Server.Client.SegmentAsync(
+            TestImages.Encoded(TestImages.SamplePng), deadline: DateTime.UtcNow.AddSeconds(-1)).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task Segment_DeadlineShorterThanWork_DeadlineExceededFromServer()
+    {
+        // Dense at 4x the pixels takes far longer than 50 ms on any CPU here.
+        var options = new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960, OutputHeight = 720 };
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => fixture.Server.Client.SegmentAsync(
+            TestImages.Encoded(TestImages.SamplePng, options), deadline: DateTime.UtcNow.AddMilliseconds(50)).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task SegmentStream_ClientCancelsMidStream_ServerKeepsServing()
+    {
+        using var cts = new CancellationTokenSource();
+        using var call = fixture.Server.Client.SegmentStream(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Dense })).DefaultTimeout();
+
+        await cts.CancelAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None)).DefaultTimeout();
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task SegmentStream_BadFrame_EndsStreamWithItsStatus()
+    {
+        using var call = fixture.Server.Client.SegmentStream();
+        await call.RequestStream.WriteAsync(TestImages.Encoded(TestImages.SamplePng, id: "good")).DefaultTimeout();
+        await call.RequestStream.WriteAsync(TestImages.Encoded([1, 2, 3], id: "bad")).DefaultTimeout();
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+        Assert.Equal("good", call.ResponseStream.Current.RequestId);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None)).DefaultTimeout();
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        await AssertStillServesAsync();
+    }
+
+    private async Task AssertStillServesAsync()
+    {
+        var response = await fixture.Server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse }))
+            .ResponseAsync.DefaultTimeout();
+        Assert.Equal(480, response.Width);
+        Assert.Empty(fixture.Server.UnexpectedErrors());
+    }
+}
