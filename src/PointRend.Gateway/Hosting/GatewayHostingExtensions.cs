@@ -7,6 +7,7 @@ using PointRend.Gateway.Options;
 using PointRend.Gateway.Services;
 using PointRend.Inference;
 using PointRend.Queueing.InProcess;
+using PointRend.Queueing.Redis;
 using Prometheus;
 
 namespace PointRend.Gateway.Hosting;
@@ -47,10 +48,9 @@ public static class GatewayHostingExtensions
     {
         if (!string.IsNullOrWhiteSpace(configuration[RedisConfigurationKey]))
         {
-            // ==== DISTRIBUTED RUNNER PLUG-IN POINT (helper "distributed") ====
-            // Register the Redis ISegmentJobRunner here (e.g. services.AddRedisSegmentJobRunner(configuration)) and return.
-            throw new InvalidOperationException(
-                $"{RedisConfigurationKey} is set but this build has no Redis job runner wired in; clear it to use the in-process pool");
+            services.AddRedisJobRunner(configuration);
+            services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
+            return services;
         }
 
         services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName, o => o.Validate());

@@ -46,7 +46,7 @@ public sealed partial class RedisJobConsumer
     public string ConsumerName { get; }
 
     /// <summary>Models this worker serves (name → version) published to <c>{p}:models</c> for the gateway's cache keys.</summary>
-    public IReadOnlyDictionary<string, string> Models { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Models { get; set; } = new Dictionary<string, string>();
 
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; a job in progress is finished first (its own deadline bounds it).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)

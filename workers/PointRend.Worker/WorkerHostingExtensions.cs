@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using PointRend.Contracts;
+using PointRend.Inference;
+using PointRend.Queueing.Redis;
+
+namespace PointRend.Worker;
+
+public static class WorkerHostingExtensions
+{
+    public static IServiceCollection AddWorkerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (!configuration.IsRedisConfigured())
+        {
+            throw new InvalidOperationException(
+                $"{RedisOptions.SectionName}:{nameof(RedisOptions.Configuration)} is not set (environment Redis__Configuration, e.g. 127.0.0.1:6379); a worker needs Redis");
+        }
+
+        services.AddValidatedOptions<InferenceOptions>(configuration, InferenceOptions.SectionName, o => o.Validate());
+
+        // The default 30 s is the time a job in progress gets to finish after SIGTERM; past it the job stays pending for another worker.
+        services.Configure<HostOptions>(configuration.GetSection("Worker"));
+        return services;
+    }
+
+    public static IServiceCollection AddWorkerProcessor(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => SegmentProcessor.Create(
+            sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<ISegmentProcessor>(sp => sp.GetRequiredService<SegmentProcessor>());
+        return services;
+    }
+
+    public static IServiceCollection AddWorkerConsumer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddRedisJobConsumer(configuration);
+        services.AddHostedService<JobConsumerService>();
+        return services;
+    }
+
+    public static void LoadModelsAtStart(this IHost host)
+    {
+        var processor = host.Services.GetRequiredService<SegmentProcessor>();
+        WorkerLog.ModelsReady(host.Services.GetRequiredService<ILogger<JobConsumerService>>(), processor.Catalog.Models.Count, processor.Catalog.ModelsPath);
+    }
+}
