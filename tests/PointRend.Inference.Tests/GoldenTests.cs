@@ -1,0 +1,164 @@
+// Goldens from training/goldens.py: crops of CamVid val frames run through the PyTorch reference.
+// Shapes: K classes, C channels, h x w coarse grid; files are little-endian float32, CHW.
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
+using PointRend.Imaging;
+using PointRend.Inference;
+using PointRend.Testing;
+
+namespace PointRend.Inference.Tests;
+
+/// <summary>
+/// The C# engine against the PyTorch reference. Split in two so float noise in ONNX Runtime's convolutions
+/// cannot flip a near-tie in the selection: (1) ORT's coarse outputs equal torch's; (2) fed torch's exact
+/// coarse outputs, PointRend.Core with the ONNX point head reproduces torch's refined logits.
+/// </summary>
+public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
+{
+    private const float Tolerance = 1e-4f;
+    private readonly ModelFixture _fixture;
+
+    public GoldenTests(ModelFixture fixture) => _fixture = fixture;
+
+    public static TheoryData<int> Cases() => new() { 0, 1, 2 };
+
+    [Fact]
+    public void GoldensBelongToTheShippedModel()
+    {
+        Assert.Equal(_fixture.Model.Manifest.Version, Golden.Manifest.GetProperty("model_version").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void OnnxCoarseOutputsMatchTorch(int index)
+    {
+        var c = Golden.Case(index);
+        var image = ImageDecoder.DecodeRgb8(File.ReadAllBytes(Path.Combine(TestPaths.CamVid, c.Image)), new ImageLimits(1 << 24, 8192));
+        var input = new float[3 * c.Height * c.Width];
+        for (var y = 0; y < c.Height; y++)
+        {
+            for (var x = 0; x < c.Width; x++)
+            {
+                var src = (((c.Y + y) * image.Width) + c.X + x) * 3;
+                for (var ch = 0; ch < 3; ch++)
+                {
+                    input[(ch * c.Height * c.Width) + (y * c.Width) + x] = image.Pixels[src + ch];
+                }
+            }
+        }
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1L, 3, c.Height, c.Width]);
+        using var runOptions = new RunOptions();
+        var names = new[] { "coarse_logits", "fine", "image_norm" };
+        using var outputs = _fixture.Model.Coarse.Run(runOptions, ["image"], [inputValue], names);
+        for (var i = 0; i < names.Length; i++)
+        {
+            var expected = c.Tensor(names[i]);
+            var actual = outputs[i].GetTensorDataAsSpan<float>();
+            Assert.Equal(expected.Data.Length, actual.Length);
+            AssertClose(expected.Data, actual, names[i]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RefinementFromTorchCoarseOutputsMatchesTorch(int index)
+    {
+        var c = Golden.Case(index);
+        var coarse = c.Tensor("coarse_logits");
+        var refined = c.Tensor("refined_logits");
+        using var runOptions = new RunOptions();
+        var head = new OnnxPointHead(_fixture.Model, runOptions);
+        var steps = Golden.Manifest.GetProperty("steps").GetInt32();
+        var points = Golden.Manifest.GetProperty("points").GetInt32();
+        var options = new RenderOptions(RenderMode.PointRend, steps, points, refined.Height, refined.Width);
+
+        using var result = SubdivisionRenderer.Render(coarse.Map, [c.Tensor("fine").Map, c.Tensor("image_norm").Map], head, options);
+
+        AssertClose(refined.Data, result.Logits, "refined_logits");
+        var pixels = refined.Height * refined.Width;
+        var expectedLabels = new byte[pixels];
+        var actualLabels = new byte[pixels];
+        LabelMaps.Argmax(refined.Data, refined.Channels, pixels, expectedLabels);
+        LabelMaps.Argmax(result.Logits, result.Classes, pixels, actualLabels);
+        Assert.Equal(expectedLabels, actualLabels);
+    }
+
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        var worst = 0f;
+        var at = -1;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var d = MathF.Abs(expected[i] - actual[i]);
+            if (!(d <= worst))
+            {
+                worst = d;
+                at = i;
+            }
+        }
+
+        Assert.True(worst <= Tolerance, $"{what}: max |torch - C#| = {worst} at index {at} (tolerance {Tolerance})");
+    }
+
+    public sealed class ModelFixture : IDisposable
+    {
+        public ModelFixture()
+        {
+            var dir = Path.Combine(ModelCatalog.ResolveModelsPath(null), "camvid");
+            Model = LoadedModel.Load(dir, ExecutionProviderKind.Cpu, 0);
+        }
+
+        public LoadedModel Model { get; }
+
+        public void Dispose() => Model.Dispose();
+    }
+
+    private sealed record GoldenTensor(float[] Data, int Channels, int Height, int Width)
+    {
+        public FeatureMap Map => new(Data, Channels, Height, Width);
+    }
+
+    private sealed record GoldenCase(JsonElement Json)
+    {
+        public string Image => Json.GetProperty("image").GetString()!;
+        public int X => Json.GetProperty("x").GetInt32();
+        public int Y => Json.GetProperty("y").GetInt32();
+        public int Width => Json.GetProperty("width").GetInt32();
+        public int Height => Json.GetProperty("height").GetInt32();
+
+        public GoldenTensor Tensor(string key)
+        {
+            var entry = Json.GetProperty("files").GetProperty(key);
+            var shape = entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var bytes = File.ReadAllBytes(Path.Combine(Golden.Directory, entry.GetProperty("file").GetString()!));
+            var data = new float[bytes.Length / sizeof(float)];
+            Buffer.BlockCopy(bytes, 0, data, 0, bytes.Length);
+            Assert.Equal(shape[0] * shape[1] * shape[2], data.Length);
+            return new GoldenTensor(data, shape[0], shape[1], shape[2]);
+        }
+    }
+
+    private static class Golden
+    {
+        public static readonly string Directory = FindDirectory();
+        public static readonly JsonElement Manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(Directory, "golden.json"))).RootElement;
+
+        public static GoldenCase Case(int index) => new(Manifest.GetProperty("cases")[index]);
+
+        private static string FindDirectory()
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "tests", "testdata", "golden");
+                if (File.Exists(Path.Combine(candidate, "golden.json")))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new DirectoryNotFoundException($"tests/testdata/golden not found above {AppContext.BaseDirectory}");
+        }
+    }
+}
