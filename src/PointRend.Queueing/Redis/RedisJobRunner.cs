@@ -56,6 +56,9 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         redis.ConnectionRestored += OnConnectionRestored;
     }
 
+    /// <summary>This process's reply channel (<c>{p}:replies:{gateway}</c>).</summary>
+    public string ReplyChannel => _replyChannel;
+
     /// <summary>Jobs this gateway waits for.</summary>
     public int Waiting => _waiters.Count;
 

@@ -1,0 +1,69 @@
+using PointRend.Contracts;
+using PointRend.Testing;
+using StackExchange.Redis;
+
+namespace PointRend.Distributed.FunctionalTests;
+
+/// <summary>Kills and restarts its own redis-server, so it has a server to itself.</summary>
+public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);
+
+    [Fact]
+    public async Task WhileRedisIsDownRequestsFailWithUnavailableAndTheProcessStaysUp()
+    {
+        await redis.Server.StartAsync();
+        await using var harness = await QueueHarness.StartAsync(redis.Server);
+        await harness.AddConsumerAsync(new FakeProcessor());
+        await harness.Runner.RunAsync(FakeProcessor.Request("before", "b"), Deadline(), default).DefaultTimeout();
+
+        redis.Server.Kill();
+
+        // Twice: the first may meet a connection not yet known to be dead, the second one known to be down.
+        for (var i = 0; i < 2; i++)
+        {
+            var error = await Assert.ThrowsAsync<SegmentationException>(
+                () => harness.Runner.RunAsync(FakeProcessor.Request($"down-{i}", "d"), Deadline(), default).DefaultTimeout());
+            Assert.Equal(SegmentationErrorKind.Unavailable, error.Kind);
+            Assert.Contains(redis.Server.Port.ToString(), error.Message);
+        }
+
+        await redis.Server.StartAsync();
+    }
+
+    [Fact]
+    public async Task AfterARestartWhileIdleGatewayAndWorkerServeAgain()
+    {
+        await redis.Server.StartAsync();
+        await using var harness = await QueueHarness.StartAsync(redis.Server);
+        var processor = new FakeProcessor();
+        await harness.AddConsumerAsync(processor);
+        await harness.Runner.RunAsync(FakeProcessor.Request("before", "b"), Deadline(), default).DefaultTimeout();
+
+        redis.Server.Kill();
+        await QueueHarness.WaitUntilAsync(() => Task.FromResult(!harness.Runner.IsConnected));
+        await redis.Server.StartAsync(); // empty: no stream, no group, no subscriptions
+
+        // Reconnected means both sides subscribed again (the worker's doorbell, this gateway's replies).
+        await QueueHarness.WaitUntilAsync(async () =>
+            await SubscribersAsync(harness, harness.Keys.Doorbell) >= 1
+            && await SubscribersAsync(harness, RedisChannel.Literal(harness.Runner.ReplyChannel)) >= 1);
+
+        var response = await harness.Runner.RunAsync(FakeProcessor.Request("after", "a"), Deadline(), default).DefaultTimeout();
+
+        Assert.Equal("after", response.RequestId);
+        Assert.Equal(["before", "after"], processor.Seen);
+    }
+
+    private static async Task<long> SubscribersAsync(QueueHarness harness, RedisChannel channel)
+    {
+        try
+        {
+            return (long)(await harness.Db.ExecuteAsync("PUBSUB", "NUMSUB", channel.ToString()))[1];
+        }
+        catch (RedisException)
+        {
+            return 0;
+        }
+    }
+}
