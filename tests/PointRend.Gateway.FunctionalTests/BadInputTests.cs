@@ -117,6 +117,6 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         var response = await fixture.Server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse }))
             .ResponseAsync.DefaultTimeout();
         Assert.Equal(480, response.Width);
-        Assert.Empty(fixture.Server.UnexpectedErrors());
+        fixture.Server.AssertNoUnexpectedErrors();
     }
 }

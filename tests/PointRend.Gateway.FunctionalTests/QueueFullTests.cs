@@ -42,6 +42,6 @@ public sealed class QueueFullTests
         Assert.All(outcomes, o => Assert.True(o.Item1 is StatusCode.OK or StatusCode.ResourceExhausted, o.ToString()));
         var after = await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse })).ResponseAsync.DefaultTimeout();
         Assert.Equal(480, after.Width);
-        Assert.Empty(server.UnexpectedErrors());
+        server.AssertNoUnexpectedErrors();
     }
 }

@@ -25,7 +25,7 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
         Assert.All(labels.Data, id => Assert.True(id < 11, $"class id {id} >= 11"));
         Assert.True(response.PointsRefined > 0);
         Assert.True(response.Timings.TotalMs > 0);
-        Assert.Empty(fixture.Server.UnexpectedErrors());
+        fixture.Server.AssertNoUnexpectedErrors();
     }
 
     [Fact]

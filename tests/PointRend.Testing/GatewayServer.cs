@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PointRend.Contracts.V1;
 using PointRend.Gateway;
+using Xunit;
 
 namespace PointRend.Testing;
 
@@ -66,6 +67,13 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <summary>Error-level log lines whose EventName is not in <paramref name="expected"/>.</summary>
     public IReadOnlyList<LogEntry> UnexpectedErrors(params string[] expected) =>
         Logs.Entries.Where(e => e.Level >= LogLevel.Error && !expected.Contains(e.EventId.Name)).ToList();
+
+    /// <summary>Fails with the offending lines when the server logged an error not listed in <paramref name="expected"/>.</summary>
+    public void AssertNoUnexpectedErrors(params string[] expected)
+    {
+        var errors = UnexpectedErrors(expected);
+        Assert.True(errors.Count == 0, "unexpected server errors:\n" + string.Join("\n", errors));
+    }
 
     public async ValueTask DisposeAsync()
     {

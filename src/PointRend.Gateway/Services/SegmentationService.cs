@@ -103,8 +103,9 @@ public sealed class SegmentationService(
 
             throw rpc;
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not RpcException && context.CancellationToken.IsCancellationRequested)
         {
+            // A client reset surfaces as OperationCanceledException or IOException from the request stream; both are "cancelled", not server errors.
             var code = context.Deadline <= _time.GetUtcNow().UtcDateTime ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
             throw new RpcException(new Grpc.Core.Status(code, code == StatusCode.DeadlineExceeded ? "the deadline passed" : "the call was cancelled"));
         }

@@ -20,6 +20,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task[] _workers;
     private readonly int _capacity;
+    private int _disposed;
 
     public InProcessJobRunner(ISegmentProcessor processor, IOptions<WorkerPoolOptions> options, ILogger<InProcessJobRunner> logger, TimeProvider? time = null)
     {
@@ -118,6 +119,12 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
 
     public async ValueTask DisposeAsync()
     {
+        // DI disposes both registrations (the class and ISegmentJobRunner) of this one instance.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_workers).ConfigureAwait(false);
