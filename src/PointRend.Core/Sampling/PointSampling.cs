@@ -1,0 +1,110 @@
+// Shape shorthand: C channels of an h x w map, P points, an H x W cell grid; the point buffer is channel-major
+// ([c * P + p]) so each channel's row is what the point head reads as one input channel.
+// Coordinates: the point for cell index i * W + j is the cell centre ((j + 0.5) / W, (i + 0.5) / H) in normalised
+// [0, 1]; in map pixels x = c_x * w - 0.5, y = c_y * h - 0.5 (torch grid_sample, align_corners=False,
+// padding_mode="zeros", mode="bilinear"): four taps floor/floor+1, a tap outside [0, w-1] x [0, h-1] adds zero.
+using System.Buffers;
+
+namespace PointRend.Core;
+
+/// <summary>Bilinear sampling of feature maps at cell centres of a (usually finer) grid.</summary>
+public static class PointSampling
+{
+    /// <summary>
+    /// Samples every channel of <paramref name="map"/> at the centres of <paramref name="cells"/> (raster indices
+    /// in a gridHeight x gridWidth grid) and writes channel c of point p to
+    /// pointFeatures[(channelOffset + c) * cells.Length + p].
+    /// </summary>
+    public static void SampleAtCellCenters(
+        FeatureMap map, ReadOnlySpan<int> cells, int gridHeight, int gridWidth,
+        Span<float> pointFeatures, int channelOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(gridHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(gridWidth);
+        ArgumentOutOfRangeException.ThrowIfNegative(channelOffset);
+        int points = cells.Length;
+        int plane = map.Height * map.Width;
+        if (map.Data.Length < map.Channels * plane)
+        {
+            throw new ArgumentException($"Map data holds {map.Data.Length} floats; {map.Channels}x{map.Height}x{map.Width} needs {map.Channels * plane}.", nameof(map));
+        }
+
+        if (pointFeatures.Length < (long)(channelOffset + map.Channels) * points)
+        {
+            throw new ArgumentException($"Point buffer holds {pointFeatures.Length} floats; channels up to {channelOffset + map.Channels} x {points} points do not fit.", nameof(pointFeatures));
+        }
+
+        if (points == 0)
+        {
+            return;
+        }
+
+        // Taps and weights depend only on the point, so they are computed once and shared by all C channels;
+        // the channel loop then reads one plane and writes one contiguous output row at a time.
+        int[] taps = ArrayPool<int>.Shared.Rent(4 * points);
+        float[] weights = ArrayPool<float>.Shared.Rent(4 * points);
+        try
+        {
+            ComputeTaps(cells, gridHeight, gridWidth, map.Height, map.Width, taps, weights);
+            var data = map.Data.Span;
+            for (int c = 0; c < map.Channels; c++)
+            {
+                Gather(data.Slice(c * plane, plane), taps, weights, pointFeatures.Slice((channelOffset + c) * points, points));
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(taps);
+            ArrayPool<float>.Shared.Return(weights);
+        }
+    }
+
+    private static void ComputeTaps(
+        ReadOnlySpan<int> cells, int gridHeight, int gridWidth, int height, int width, Span<int> taps, Span<float> weights)
+    {
+        int cellCount = gridHeight * gridWidth;
+        for (int p = 0; p < cells.Length; p++)
+        {
+            int cell = cells[p];
+            if ((uint)cell >= (uint)cellCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(cells), cell, $"Cell index outside the {gridHeight}x{gridWidth} grid.");
+            }
+
+            int i = cell / gridWidth;
+            int j = cell - i * gridWidth;
+
+            // The centre is computed in double and rounded once, so grids that are an exact multiple of the map
+            // land exactly on the pixel coordinates torch computes (e.g. -0.25, 0.25, 0.75 for 2x).
+            float x = (float)((j + 0.5) * width / gridWidth - 0.5);
+            float y = (float)((i + 0.5) * height / gridHeight - 0.5);
+            int xw = (int)MathF.Floor(x);
+            int yn = (int)MathF.Floor(y);
+            float tx = x - xw;
+            float ty = y - yn;
+            int o = 4 * p;
+            SetTap(taps, weights, o + 0, xw, yn, (1f - tx) * (1f - ty), height, width);
+            SetTap(taps, weights, o + 1, xw + 1, yn, tx * (1f - ty), height, width);
+            SetTap(taps, weights, o + 2, xw, yn + 1, (1f - tx) * ty, height, width);
+            SetTap(taps, weights, o + 3, xw + 1, yn + 1, tx * ty, height, width);
+        }
+    }
+
+    private static void SetTap(Span<int> taps, Span<float> weights, int slot, int x, int y, float weight, int height, int width)
+    {
+        // Zero padding without a branch in the channel loop: an outside tap reads pixel 0 with weight 0.
+        bool inside = (uint)x < (uint)width && (uint)y < (uint)height;
+        taps[slot] = inside ? y * width + x : 0;
+        weights[slot] = inside ? weight : 0f;
+    }
+
+    private static void Gather(ReadOnlySpan<float> plane, ReadOnlySpan<int> taps, ReadOnlySpan<float> weights, Span<float> output)
+    {
+        for (int p = 0; p < output.Length; p++)
+        {
+            int o = 4 * p;
+            output[p] = weights[o] * plane[taps[o]] + weights[o + 1] * plane[taps[o + 1]]
+                + weights[o + 2] * plane[taps[o + 2]] + weights[o + 3] * plane[taps[o + 3]];
+        }
+    }
+}

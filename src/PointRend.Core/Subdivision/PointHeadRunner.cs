@@ -1,0 +1,72 @@
+// Shape shorthand: K classes, C = head.InChannels (sum of feature channels + K), P points per chunk (<= 65536),
+// H x W the grid whose cells are being predicted.
+// Coordinates: points are the cell centres ((j + 0.5) / W, (i + 0.5) / H); every map is sampled in normalised
+// coordinates, so fine maps of any stride and the original coarse logits line up.
+using System.Buffers;
+
+namespace PointRend.Core;
+
+/// <summary>Sample, predict, scatter for a list of cells, in bounded chunks over two pooled buffers.</summary>
+internal sealed class PointHeadRunner : IDisposable
+{
+    private readonly FeatureMap _coarse;
+    private readonly IReadOnlyList<FeatureMap> _features;
+    private readonly IPointHead _head;
+    private readonly int _capacity;
+    private float[]? _pointFeatures;
+    private float[]? _pointLogits;
+
+    public PointHeadRunner(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, int largestBatch)
+    {
+        _coarse = coarse;
+        _features = features;
+        _head = head;
+        _capacity = Math.Clamp(largestBatch, 1, SubdivisionRenderer.MaxPointsPerPredict);
+        _pointFeatures = ArrayPool<float>.Shared.Rent(head.InChannels * _capacity);
+        _pointLogits = ArrayPool<float>.Shared.Rent(head.Classes * _capacity);
+    }
+
+    /// <summary>The chunk size; callers that generate cell lists (dense mode) generate this many at a time.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Predicts every listed cell of the gridHeight x gridWidth grid and overwrites it in logits.</summary>
+    public void PredictAndScatter(ReadOnlySpan<int> cells, int gridHeight, int gridWidth, Span<float> logits)
+    {
+        var featureBuffer = _pointFeatures ?? throw new ObjectDisposedException(nameof(PointHeadRunner));
+        var logitBuffer = _pointLogits ?? throw new ObjectDisposedException(nameof(PointHeadRunner));
+        int classes = _head.Classes;
+        for (int start = 0; start < cells.Length; start += _capacity)
+        {
+            var chunk = cells.Slice(start, Math.Min(_capacity, cells.Length - start));
+            int points = chunk.Length;
+            var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
+            int offset = 0;
+            foreach (var map in _features)
+            {
+                PointSampling.SampleAtCellCenters(map, chunk, gridHeight, gridWidth, pointFeatures, offset);
+                offset += map.Channels;
+            }
+
+            // The coarse logits go last, as point_head.onnx expects (docs/model-contract.md).
+            PointSampling.SampleAtCellCenters(_coarse, chunk, gridHeight, gridWidth, pointFeatures, offset);
+            var pointLogits = logitBuffer.AsSpan(0, classes * points);
+            _head.Predict(pointFeatures, points, pointLogits);
+            PointScatter.Scatter(pointLogits, classes, chunk, logits, gridHeight * gridWidth);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_pointFeatures is not null)
+        {
+            ArrayPool<float>.Shared.Return(_pointFeatures);
+            _pointFeatures = null;
+        }
+
+        if (_pointLogits is not null)
+        {
+            ArrayPool<float>.Shared.Return(_pointLogits);
+            _pointLogits = null;
+        }
+    }
+}
