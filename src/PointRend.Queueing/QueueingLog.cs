@@ -37,4 +37,7 @@ internal static partial class QueueingLog
 
     [LoggerMessage(111, LogLevel.Error, "Job {JobId} (request {RequestId}) failed unexpectedly; moved to the dead-letter stream", EventName = "JobFailed")]
     public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string requestId);
+
+    [LoggerMessage(120, LogLevel.Warning, "Result cache unavailable for {Key}; serving without it", EventName = "CacheFailed")]
+    public static partial void CacheFailed(ILogger logger, Exception exception, string key);
 }

@@ -6,6 +6,8 @@ using PointRend.Contracts;
 using PointRend.Gateway.Options;
 using PointRend.Gateway.Services;
 using PointRend.Inference;
+using PointRend.Contracts.V1;
+using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
 using PointRend.Queueing.Redis;
 using Prometheus;
@@ -50,14 +52,16 @@ public static class GatewayHostingExtensions
         {
             services.AddRedisJobRunner(configuration);
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
-            return services;
+            return services.AddResultCache(configuration, LocalModels);
         }
 
         services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName, o => o.Validate());
         services.AddSingleton<InProcessJobRunner>();
         services.AddSingleton<ISegmentJobRunner>(sp => sp.GetRequiredService<InProcessJobRunner>());
-        return services;
+        return services.AddResultCache(configuration, LocalModels);
     }
+
+    private static ListModelsResponse LocalModels(IServiceProvider services) => services.GetRequiredService<SegmentProcessor>().ListModels();
 
     public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
     {
