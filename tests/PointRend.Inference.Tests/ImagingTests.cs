@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+using PointRend.Imaging;
+using StbImageWriteSharp;
+
+namespace PointRend.Inference.Tests;
+
+public sealed class ImagingTests
+{
+    private static readonly ImageLimits Limits = new(4096L * 4096, 8192);
+
+    [Fact]
+    public void Probe_CamVidPng_ReadsIhdr()
+    {
+        var header = ImageProbe.Probe(File.ReadAllBytes(ModelFixture.SamplePath));
+
+        Assert.Equal(new ImageHeader(ImageFormat.Png, 480, 360), header);
+    }
+
+    [Fact]
+    public void Probe_Jpeg_ReadsSofDimensions()
+    {
+        var jpeg = EncodeJpeg(37, 23);
+
+        var header = ImageProbe.Probe(jpeg);
+
+        Assert.Equal(new ImageHeader(ImageFormat.Jpeg, 37, 23), header);
+        var decoded = ImageDecoder.DecodeRgb8(jpeg, Limits);
+        Assert.Equal(37 * 23 * 3, decoded.Pixels.Length);
+    }
+
+    [Fact]
+    public void Decode_ForgedGiantHeader_RefusedBeforeDecoding()
+    {
+        var png = File.ReadAllBytes(ModelFixture.SamplePath)[..64];
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 100_000);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 100_000);
+
+        var ex = Assert.Throws<ImageException>(() => ImageDecoder.DecodeRgb8(png, Limits));
+
+        Assert.Equal(ImageErrorKind.TooLarge, ex.Kind);
+        Assert.Contains("100000x100000", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10)]
+    [InlineData(40)]
+    [InlineData(5000)]
+    public void Decode_TruncatedPng_Refused(int length)
+    {
+        var png = File.ReadAllBytes(ModelFixture.SamplePath)[..length];
+
+        var ex = Assert.Throws<ImageException>(() => ImageDecoder.DecodeRgb8(png, Limits));
+
+        Assert.Contains(ex.Kind, new[] { ImageErrorKind.Truncated, ImageErrorKind.Corrupt });
+    }
+
+    [Fact]
+    public void Probe_TruncatedJpeg_Refused()
+    {
+        var ex = Assert.Throws<ImageException>(() => ImageProbe.Probe(EncodeJpeg(8, 8)[..6]));
+
+        Assert.Equal(ImageErrorKind.Truncated, ex.Kind);
+    }
+
+    [Fact]
+    public void PngEncoder_GreyRoundTrips()
+    {
+        byte[] labels = [0, 1, 2, 3, 4, 5];
+
+        var png = PngEncoder.EncodeGrey(labels, 3, 2).ToArray();
+
+        var decoded = StbImageSharp.ImageResult.FromMemory(png, StbImageSharp.ColorComponents.Grey);
+        Assert.Equal(labels, decoded.Data);
+    }
+
+    private static byte[] EncodeJpeg(int width, int height)
+    {
+        using var stream = new MemoryStream();
+        new ImageWriter().WriteJpg(new byte[width * height * 3], width, height, ColorComponents.RedGreenBlue, stream, 90);
+        return stream.ToArray();
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace PointRend.Inference.Tests;
+
+public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<ModelFixture>
+{
+    [Fact]
+    public void CamVid_ModelJson_MatchesSessionMetadata()
+    {
+        var model = fixture.CamVid;
+        var m = model.Manifest;
+
+        var problems = ModelContract.Check(
+            m,
+            TensorSpec.From(model.Coarse.InputMetadata),
+            TensorSpec.From(model.Coarse.OutputMetadata),
+            TensorSpec.From(model.PointHead.InputMetadata),
+            TensorSpec.From(model.PointHead.OutputMetadata));
+
+        Assert.Empty(problems);
+        Assert.Equal("camvid", m.Name);
+        Assert.Equal(11, m.Classes.Count);
+        var input = model.Coarse.InputMetadata[m.Input.Name];
+        Assert.Equal(TensorElementType.Float, input.ElementDataType);
+        Assert.Equal(4, input.Dimensions.Length);
+        Assert.Equal(3, input.Dimensions[1]);
+        Assert.Equal(m.Classes.Count, model.Coarse.OutputMetadata[m.Coarse.Output].Dimensions[1]);
+        foreach (var f in m.Features)
+        {
+            Assert.Contains(model.Coarse.OutputMetadata[f.Name].Dimensions[1], new[] { -1, f.Channels });
+        }
+
+        Assert.Contains(model.PointHead.InputMetadata[m.PointHead.Input].Dimensions[1], new[] { -1, m.PointHead.InChannels });
+        Assert.Equal(-1, model.PointHead.InputMetadata[m.PointHead.Input].Dimensions[2]); // P is dynamic
+    }
+
+    [Fact]
+    public void Check_ChannelMismatch_SaysWhatDiffers()
+    {
+        var m = fixture.CamVid.Manifest;
+        var wrong = m with { Features = [m.Features[0] with { Channels = 64 }, .. m.Features.Skip(1)] };
+
+        var problems = ModelContract.Check(
+            wrong,
+            TensorSpec.From(fixture.CamVid.Coarse.InputMetadata),
+            TensorSpec.From(fixture.CamVid.Coarse.OutputMetadata),
+            TensorSpec.From(fixture.CamVid.PointHead.InputMetadata),
+            TensorSpec.From(fixture.CamVid.PointHead.OutputMetadata));
+
+        Assert.Contains(problems, p => p.Contains("point_head.in_channels is 46", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has 32 channels; model.json says 64", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Check_MissingOutputName_ListsGraphOutputs()
+    {
+        var m = fixture.CamVid.Manifest;
+        var wrong = m with { Coarse = m.Coarse with { Output = "logits" } };
+
+        var problems = ModelContract.Check(
+            wrong,
+            TensorSpec.From(fixture.CamVid.Coarse.InputMetadata),
+            TensorSpec.From(fixture.CamVid.Coarse.OutputMetadata),
+            TensorSpec.From(fixture.CamVid.PointHead.InputMetadata),
+            TensorSpec.From(fixture.CamVid.PointHead.OutputMetadata));
+
+        var problem = Assert.Single(problems);
+        Assert.Contains("'logits'", problem, StringComparison.Ordinal);
+        Assert.Contains("coarse_logits", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListModels_CamVid_ReportsClassesDefaultsAndProvider()
+    {
+        var info = Assert.Single(fixture.Processor.ListModels().Models);
+
+        Assert.True(info.IsDefault);
+        Assert.Equal(fixture.CamVid.Manifest.Defaults.Steps, info.DefaultSteps);
+        Assert.Equal("Sky", info.Classes[0].Name);
+        Assert.Equal("cpu", info.ExecutionProvider);
+    }
+}
