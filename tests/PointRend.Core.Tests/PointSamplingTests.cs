@@ -1,0 +1,57 @@
+// Shape shorthand: C channels of an h x w map, P points, a grid H x W; point buffer [c * P + p].
+// Coordinates: cell centres ((j + 0.5) / W, (i + 0.5) / H); x = c_x * w - 0.5; zero padding outside the map.
+namespace PointRend.Core.Tests;
+
+public class PointSamplingTests
+{
+    [Fact]
+    public void CellCentresOfTheMapsOwnGrid_ReturnPixelValues()
+    {
+        // Grid 2x2 on a 2x2 map: x = (j + 0.5) / 2 * 2 - 0.5 = j exactly, so every tap weight is 0 or 1.
+        var map = new FeatureMap(new float[] { 1, 2, 3, 4 }, 1, 2, 2);
+        var output = new float[4];
+        PointSampling.SampleAtCellCenters(map, [3, 0, 2, 1], 2, 2, output, 0);
+        Assert.Equal([4f, 1f, 3f, 2f], output);
+    }
+
+    [Fact]
+    public void BorderCells_LoseTheWeightOfTapsOutsideTheMap()
+    {
+        // 1x2 map [10, 20] sampled on a 1x4 grid: x = -0.25, 0.25, 0.75, 1.25 (y = 0 exactly).
+        // x = -0.25: taps -1 (outside, weight 0.25) and 0 (0.75) -> 7.5, where edge replication would give 10.
+        // x = 0.25 -> 0.75 * 10 + 0.25 * 20 = 12.5; x = 0.75 -> 17.5; x = 1.25: tap 2 outside -> 0.75 * 20 = 15.
+        var map = new FeatureMap(new float[] { 10, 20 }, 1, 1, 2);
+        var output = new float[4];
+        PointSampling.SampleAtCellCenters(map, [0, 1, 2, 3], 1, 4, output, 0);
+        Assert.Equal([7.5f, 12.5f, 17.5f, 15f], output);
+    }
+
+    [Fact]
+    public void CornerCell_OfA2xGrid_KeepsOnlyOneQuarterSquaredOfTheTaps()
+    {
+        // 2x2 map on a 4x4 grid, cell (0, 0): x = y = -0.25; only tap (0, 0) is inside, weight 0.75 * 0.75.
+        // Cell (1, 1) = index 5: x = y = 0.25 -> weights .5625, .1875, .1875, .0625 over 1, 2, 3, 4 = 1.75.
+        var map = new FeatureMap(new float[] { 1, 2, 3, 4 }, 1, 2, 2);
+        var output = new float[2];
+        PointSampling.SampleAtCellCenters(map, [0, 5], 4, 4, output, 0);
+        Assert.Equal(0.5625f, output[0], 6);
+        Assert.Equal(1.75f, output[1], 6);
+    }
+
+    [Fact]
+    public void ChannelOffset_WritesChannelMajorRowsAfterTheOffset()
+    {
+        // Two channels, three points, offset 1 in a 4-channel buffer: rows 1 and 2 are written, 0 and 3 untouched.
+        var map = new FeatureMap(new float[] { 1, 2, 3, 4, 10, 20, 30, 40 }, 2, 2, 2);
+        var buffer = Enumerable.Repeat(-9f, 12).ToArray();
+        PointSampling.SampleAtCellCenters(map, [1, 2, 3], 2, 2, buffer, 1);
+        Assert.Equal([-9f, -9f, -9f, 2f, 3f, 4f, 20f, 30f, 40f, -9f, -9f, -9f], buffer);
+    }
+
+    [Fact]
+    public void CellOutsideTheGrid_Throws()
+    {
+        var map = new FeatureMap(new float[] { 1 }, 1, 1, 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PointSampling.SampleAtCellCenters(map, [4], 2, 2, new float[1], 0));
+    }
+}

@@ -1,0 +1,68 @@
+// Shape shorthand: N cells, P selected.
+// Coordinates: raster indices; order = descending uncertainty, then ascending index.
+namespace PointRend.Core.Tests;
+
+public class PointSelectionTests
+{
+    [Theory]
+    [InlineData(1, new[] { 0 })]
+    [InlineData(2, new[] { 0, 2 })] // three cells tie at -1 for two places: indices 0 and 2 win over 3
+    [InlineData(4, new[] { 0, 2, 3, 4 })]
+    [InlineData(5, new[] { 0, 2, 3, 4, 1 })]
+    [InlineData(99, new[] { 0, 2, 3, 4, 1 })] // N >= cells selects all, still in the contract order
+    public void Ties_GoToTheLowerIndex_AndOutputIsOrdered(int count, int[] expected)
+    {
+        float[] uncertainty = [-1, -3, -1, -1, -2];
+        var selected = new int[5];
+        int n = PointSelection.SelectMostUncertain(uncertainty, count, selected);
+        Assert.Equal(expected, selected[..n]);
+    }
+
+    [Fact]
+    public void MostUncertainComeFirst()
+    {
+        // Largest values 0 (index 1), 0 (index 3), -0.5 (index 5).
+        float[] uncertainty = [-1, 0, -2, 0, -1, -0.5f];
+        var selected = new int[3];
+        Assert.Equal(3, PointSelection.SelectMostUncertain(uncertainty, 3, selected));
+        Assert.Equal([1, 3, 5], selected);
+    }
+
+    [Fact]
+    public void NegativeZero_TiesWithPositiveZero()
+    {
+        // As floats -0 == +0, so the tie rule picks index 0; a bitwise order would pick index 1.
+        var selected = new int[1];
+        PointSelection.SelectMostUncertain([-0f, 0f], 1, selected);
+        Assert.Equal(0, selected[0]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(17)]
+    [InlineData(500)]
+    [InlineData(4095)]
+    public void RadixSelect_AgreesWithAFullSort(int count)
+    {
+        // Few distinct coarse values plus low-bit noise, so all three radix passes and the threshold ties matter.
+        var random = new Random(count);
+        var uncertainty = new float[4096];
+        for (int i = 0; i < uncertainty.Length; i++)
+        {
+            float coarse = -random.Next(4);
+            uncertainty[i] = random.Next(3) == 0 ? coarse : coarse - random.Next(1, 64) * 1e-6f;
+        }
+
+        var expected = Enumerable.Range(0, uncertainty.Length)
+            .OrderByDescending(i => uncertainty[i]).ThenBy(i => i).Take(count).ToArray();
+        var selected = new int[count];
+        Assert.Equal(count, PointSelection.SelectMostUncertain(uncertainty, count, selected));
+        Assert.Equal(expected, selected);
+    }
+
+    [Fact]
+    public void CountBelowOne_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => PointSelection.SelectMostUncertain([1f], 0, new int[1]));
+    }
+}
