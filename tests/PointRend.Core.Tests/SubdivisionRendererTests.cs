@@ -59,6 +59,30 @@ public class SubdivisionRendererTests
     }
 
     [Fact]
+    public void EveryStep_SamplesTheOriginalCoarseLogits_NotTheRefinedOnes()
+    {
+        // Coarse 1x1 (1, 0); the head always answers (0, 5). Step 2 runs on a 4x4 grid where all 16 cells tie
+        // (gap -5), so they come in raster order. Its coarse channel 0 must be the 1x1 map sampled at
+        // x, y in {-0.375, -0.125, 0.125, 0.375}: in-map weights 0.625, 0.875, 0.875, 0.625 per axis.
+        // Sampling the refined logits instead would give channel 0 = 0 and channel 1 = 5.
+        var coarse = new FeatureMap(new float[] { 1, 0 }, 2, 1, 1);
+        var head = new RecordingHead(2, [0f, 5f]);
+        using var result = SubdivisionRenderer.Render(coarse, [], head, new RenderOptions(RenderMode.PointRend, 2, 16, 4, 4));
+        float[] axis = [0.625f, 0.875f, 0.875f, 0.625f];
+        var expected = new float[32];
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                expected[i * 4 + j] = axis[i] * axis[j];
+            }
+        }
+
+        Assert.Equal(expected, head.LastFeatures);
+        Assert.Equal(4 + 16, result.PointsRefined);
+    }
+
+    [Fact]
     public void RecordPoints_KeepsEachStepsSelection_InContractOrder()
     {
         var head = new LinearHead(6, 3);
