@@ -1,0 +1,94 @@
+using PointRend.Queueing.Redis;
+using PointRend.Testing;
+using StackExchange.Redis;
+
+namespace PointRend.Distributed.FunctionalTests;
+
+/// <summary>
+/// redis-server, the real gateway in distributed mode and worker processes started from the build output: the
+/// deployment of the README's "Distributed mode", on loopback.
+/// </summary>
+public abstract class ClusterFixture : IAsyncLifetime
+{
+    private readonly List<WorkerProcess> _workers = [];
+    private RedisServer? _redis;
+    private GatewayServer? _gateway;
+    private ConnectionMultiplexer? _inspector;
+
+    /// <summary>Short, so a killed worker's job comes back within seconds; heartbeats keep live workers' jobs.</summary>
+    public static readonly TimeSpan ClaimIdle = TimeSpan.FromSeconds(3);
+
+    protected abstract int InitialWorkers { get; }
+
+    public string Prefix => GetType().Name;
+
+    public RedisServer Redis => _redis ?? throw new InvalidOperationException("not started");
+
+    public GatewayServer Gateway => _gateway ?? throw new InvalidOperationException("not started");
+
+    public IReadOnlyList<WorkerProcess> Workers => _workers;
+
+    public RedisKeys Keys => new(Prefix);
+
+    /// <summary>A test's own view of Redis, for looking at streams the way an operator would.</summary>
+    public IDatabase Db => (_inspector ?? throw new InvalidOperationException("not started")).GetDatabase();
+
+    public Dictionary<string, string> QueueSettings => new()
+    {
+        ["Queue:ClaimIdle"] = ClaimIdle.ToString(),
+        ["Queue:SafetyPoll"] = "00:00:00.500",
+    };
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartNewAsync();
+        _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var starting = Enumerable.Range(0, InitialWorkers).Select(_ => StartWorker()).ToList();
+        var settings = QueueSettings;
+        settings["Redis:Configuration"] = _redis.Configuration;
+        settings["Redis:KeyPrefix"] = Prefix;
+        _gateway = await GatewayServer.StartAsync(settings);
+        foreach (var worker in starting)
+        {
+            await worker.WaitUntilConsumingAsync();
+        }
+    }
+
+    public WorkerProcess StartWorker()
+    {
+        var worker = WorkerProcess.Start(Redis.Configuration, Prefix, QueueSettings);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    public string WorkerOutput => string.Join("\n---\n", _workers.Select(w => $"worker {w.Pid}:\n{w.Output}"));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var worker in _workers)
+        {
+            await worker.DisposeAsync();
+        }
+
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
+        _inspector?.Dispose();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+}
+
+public sealed class TwoWorkers : ClusterFixture
+{
+    protected override int InitialWorkers => 2;
+}
+
+public sealed class KillableWorkers : ClusterFixture
+{
+    protected override int InitialWorkers => 0;
+}
