@@ -17,6 +17,9 @@ public sealed class GatewayFixture : IAsyncLifetime
         ["Gateway:MaxReceiveMessageSize"] = MaxReceiveMessageSize.ToString(),
         ["WorkerPool:Workers"] = "2",
         ["WorkerPool:QueueCapacity"] = "16",
+
+        // Every call here must run through the pool; the result cache has its own tests.
+        ["Cache:Enabled"] = "false",
     });
 
     public async Task DisposeAsync()

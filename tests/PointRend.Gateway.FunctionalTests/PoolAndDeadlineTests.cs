@@ -4,7 +4,7 @@ using PointRend.Testing;
 
 namespace PointRend.Gateway.FunctionalTests;
 
-public sealed class QueueFullTests
+public sealed class PoolAndDeadlineTests
 {
     [Fact]
     public async Task Segment_QueueFull_ResourceExhaustedAtOnceThenServesAgain()
@@ -14,12 +14,13 @@ public sealed class QueueFullTests
         {
             ["WorkerPool:Workers"] = "1",
             ["WorkerPool:QueueCapacity"] = "1",
+            ["Cache:Enabled"] = "false",
         });
-        var slow = new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960, OutputHeight = 720 };
 
-        // Act
+        // Act: distinct slow requests (dense at 4x the pixels), so nothing can be shared between them.
         var calls = Enumerable.Range(0, 6)
-            .Select(_ => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync)
+            .Select(i => new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960 + i, OutputHeight = 720 })
+            .Select(slow => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync)
             .ToList();
         var outcomes = await Task.WhenAll(calls.Select(async c =>
         {
@@ -42,6 +43,22 @@ public sealed class QueueFullTests
         Assert.All(outcomes, o => Assert.True(o.Item1 is StatusCode.OK or StatusCode.ResourceExhausted, o.ToString()));
         var after = await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse })).ResponseAsync.DefaultTimeout();
         Assert.Equal(480, after.Width);
+        server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
+    public async Task Segment_NoClientDeadline_GatewayDefaultDeadlineApplies()
+    {
+        await using var server = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Gateway:DefaultDeadline"] = "00:00:00.050",
+            ["Cache:Enabled"] = "false",
+        });
+        var slow = new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960, OutputHeight = 720 };
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync).DefaultTimeout();
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         server.AssertNoUnexpectedErrors();
     }
 }
