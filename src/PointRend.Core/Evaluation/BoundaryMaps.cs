@@ -32,7 +32,8 @@ public static class BoundaryMaps
     /// <summary>
     /// Boundary of the binary mask labels == cls: a pixel of the class that is valid and has a 4-neighbour of another
     /// label. neighbourMustBeValid = true for ground truth (edges against ignored pixels dropped), false for
-    /// predictions (which label every pixel). Returns the count.
+    /// predictions (which label every pixel). A negative cls marks the edges of every class in one pass.
+    /// Returns the count.
     /// </summary>
     public static int ClassBoundary(
         ReadOnlySpan<byte> labels, ReadOnlySpan<byte> valid, int width, int height, int cls, bool neighbourMustBeValid, Span<byte> boundary)

@@ -12,7 +12,7 @@ namespace PointRend.Core.Evaluation;
 /// Trimap: the same, over pixels within bandPx (Euclidean) of a ground-truth boundary (<see cref="BoundaryMaps.LabelBoundary"/>).
 /// BF (Csurka et al. 2013), the variant implemented: per image and per class present in the ground truth,
 /// theta = boundaryTolerance x image diagonal; GT boundary = <see cref="BoundaryMaps.ClassBoundary"/> with valid
-/// neighbours, predicted boundary = the class mask's edge at valid pixels; precision = share of predicted boundary
+/// neighbours, predicted boundary = pixels predicted as the class, at valid pixels, with a 4-neighbour predicted otherwise; precision = share of predicted boundary
 /// pixels within theta of a GT boundary pixel, recall the converse; F1 = 2PR / (P + R), 1 when both boundaries are
 /// empty, 0 when exactly one is. Averaged over the images where the class is present, then over classes.
 /// </summary>
@@ -69,7 +69,6 @@ public sealed class SegmentationMetrics
         byte[] boundary = ArrayPool<byte>.Shared.Rent(pixels);
         byte[] other = ArrayPool<byte>.Shared.Rent(pixels);
         float[] distance = ArrayPool<float>.Shared.Rent(pixels);
-        float[] otherDistance = ArrayPool<float>.Shared.Rent(pixels);
         try
         {
             BoundaryMaps.ValidMask(groundTruth, Classes, IgnoreId, valid);
@@ -100,13 +99,15 @@ public sealed class SegmentationMetrics
                 }
             }
 
+            // Prediction edges: every label change at a scored pixel (predictions label every pixel, so any
+            // neighbour counts); ground-truth edges are the trimap's boundary map computed above.
+            BoundaryMaps.ClassBoundary(prediction, valid, width, height, -1, neighbourMustBeValid: false, other);
             double theta = BoundaryTolerance * Math.Sqrt((double)width * width + (double)height * height);
-            var maps = new BoundaryScratch(boundary, other, distance, otherDistance);
             for (int c = 0; c < Classes; c++)
             {
                 if (present[c])
                 {
-                    _boundaryF1Sum[c] += BoundaryF1(prediction, groundTruth, valid, width, height, c, theta * theta, maps);
+                    _boundaryF1Sum[c] += BoundaryF1.Score(groundTruth, boundary, prediction, other, width, height, c, theta);
                     _boundaryImages[c]++;
                 }
             }
@@ -119,7 +120,6 @@ public sealed class SegmentationMetrics
             ArrayPool<byte>.Shared.Return(boundary);
             ArrayPool<byte>.Shared.Return(other);
             ArrayPool<float>.Shared.Return(distance);
-            ArrayPool<float>.Shared.Return(otherDistance);
         }
     }
 
@@ -170,32 +170,4 @@ public sealed class SegmentationMetrics
         return count == 0 ? double.NaN : sum / count;
     }
 
-    private static double BoundaryF1(
-        ReadOnlySpan<byte> prediction, ReadOnlySpan<byte> groundTruth, ReadOnlySpan<byte> valid,
-        int width, int height, int cls, double thetaSquared, BoundaryScratch maps)
-    {
-        int pixels = width * height;
-        int gtCount = BoundaryMaps.ClassBoundary(groundTruth, valid, width, height, cls, true, maps.GroundTruth);
-        int predCount = BoundaryMaps.ClassBoundary(prediction, valid, width, height, cls, false, maps.Prediction);
-        if (gtCount == 0 || predCount == 0)
-        {
-            return gtCount == predCount ? 1.0 : 0.0;
-        }
-
-        DistanceTransform.SquaredEuclidean(maps.GroundTruth, width, height, maps.ToGroundTruth);
-        DistanceTransform.SquaredEuclidean(maps.Prediction, width, height, maps.ToPrediction);
-        int predMatched = 0;
-        int gtMatched = 0;
-        for (int i = 0; i < pixels; i++)
-        {
-            predMatched += maps.Prediction[i] != 0 && maps.ToGroundTruth[i] <= thetaSquared ? 1 : 0;
-            gtMatched += maps.GroundTruth[i] != 0 && maps.ToPrediction[i] <= thetaSquared ? 1 : 0;
-        }
-
-        double precision = (double)predMatched / predCount;
-        double recall = (double)gtMatched / gtCount;
-        return precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall);
-    }
-
-    private readonly record struct BoundaryScratch(byte[] GroundTruth, byte[] Prediction, float[] ToGroundTruth, float[] ToPrediction);
 }
