@@ -21,9 +21,32 @@ public static class DistanceTransform
             throw new ArgumentException($"Site and output maps need {pixels} elements for {width}x{height}.");
         }
 
+        // Column pass: for binary sites the 1-D transform of a column is just the squared row distance to the
+        // nearest site in it, which two row-major sweeps give without striding through memory.
+        // Far + 1 rounds back to Far in float, so "no site yet" survives the increments.
+        for (int y = 0; y < height; y++)
+        {
+            var row = squared.Slice(y * width, width);
+            var siteRow = sites.Slice(y * width, width);
+            for (int x = 0; x < width; x++)
+            {
+                row[x] = siteRow[x] != 0 ? 0f : y == 0 ? Far : squared[(y - 1) * width + x] + 1f;
+            }
+        }
+
+        for (int y = height - 2; y >= 0; y--)
+        {
+            var row = squared.Slice(y * width, width);
+            var below = squared.Slice((y + 1) * width, width);
+            for (int x = 0; x < width; x++)
+            {
+                row[x] = MathF.Min(row[x], below[x] + 1f);
+            }
+        }
+
         for (int i = 0; i < pixels; i++)
         {
-            squared[i] = sites[i] != 0 ? 0f : Far;
+            squared[i] = squared[i] >= Far ? Far : squared[i] * squared[i];
         }
 
         int longest = Math.Max(width, height);
@@ -33,21 +56,6 @@ public static class DistanceTransform
         int[] v = ArrayPool<int>.Shared.Rent(longest);
         try
         {
-            // Columns first, then rows: the 2-D transform separates into two 1-D lower envelopes of parabolas.
-            for (int x = 0; x < width; x++)
-            {
-                for (int y = 0; y < height; y++)
-                {
-                    f[y] = squared[y * width + x];
-                }
-
-                Envelope(f.AsSpan(0, height), d, v, z);
-                for (int y = 0; y < height; y++)
-                {
-                    squared[y * width + x] = d[y];
-                }
-            }
-
             for (int y = 0; y < height; y++)
             {
                 var row = squared.Slice(y * width, width);

@@ -103,11 +103,13 @@ public sealed class SegmentationMetrics
             // neighbour counts); ground-truth edges are the trimap's boundary map computed above.
             BoundaryMaps.ClassBoundary(prediction, valid, width, height, -1, neighbourMustBeValid: false, other);
             double theta = BoundaryTolerance * Math.Sqrt((double)width * width + (double)height * height);
+            using var gtEdges = new EdgeIndex(boundary, groundTruth, Classes, width, height);
+            using var predEdges = new EdgeIndex(other, prediction, Classes, width, height);
             for (int c = 0; c < Classes; c++)
             {
                 if (present[c])
                 {
-                    _boundaryF1Sum[c] += BoundaryF1.Score(groundTruth, boundary, prediction, other, width, height, c, theta);
+                    _boundaryF1Sum[c] += BoundaryF1.Score(gtEdges, predEdges, c, theta);
                     _boundaryImages[c]++;
                 }
             }
