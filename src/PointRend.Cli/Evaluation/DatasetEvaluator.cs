@@ -44,8 +44,9 @@ public static class DatasetEvaluator
         }
 
         var report = metrics.Report();
-        return new EvaluationReport(requestOptions.Mode.ToString(), backend.Description, pairs.Count, report.MeanIoU,
-            report.TrimapMeanIoU, report.BoundaryF1, report.PerClassIoU, model.Classes.Select(c => c.Name).ToList(),
+        // Core reports fractions; people read CamVid numbers in percent.
+        return new EvaluationReport(requestOptions.Mode.ToString().ToLowerInvariant(), backend.Description, pairs.Count, 100 * report.MeanIoU,
+            100 * report.TrimapMeanIoU, 100 * report.BoundaryF1, report.PerClassIoU.Select(v => 100 * v).ToList(), model.Classes.Select(c => c.Name).ToList(),
             pairs.Count == 0 ? 0 : elapsed.TotalMilliseconds / pairs.Count);
     }
 }
