@@ -15,6 +15,7 @@ namespace PointRend.Core.Evaluation;
 /// neighbours, predicted boundary = pixels predicted as the class, at valid pixels, with a 4-neighbour predicted otherwise; precision = share of predicted boundary
 /// pixels within theta of a GT boundary pixel, recall the converse; F1 = 2PR / (P + R), 1 when both boundaries are
 /// empty, 0 when exactly one is. Averaged over the images where the class is present, then over classes.
+/// Not thread-safe: one instance per evaluation run (or one per thread, merged by the caller).
 /// </summary>
 public sealed class SegmentationMetrics
 {

@@ -15,6 +15,7 @@ internal sealed class PointHeadRunner : IDisposable
     private readonly int _capacity;
     private float[]? _pointFeatures;
     private float[]? _pointLogits;
+    private int[] _order;
 
     public PointHeadRunner(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, int largestBatch)
     {
@@ -24,6 +25,7 @@ internal sealed class PointHeadRunner : IDisposable
         _capacity = Math.Clamp(largestBatch, 1, SubdivisionRenderer.MaxPointsPerPredict);
         _pointFeatures = ArrayPool<float>.Shared.Rent(head.InChannels * _capacity);
         _pointLogits = ArrayPool<float>.Shared.Rent(head.Classes * _capacity);
+        _order = ArrayPool<int>.Shared.Rent(_capacity);
     }
 
     /// <summary>The chunk size; callers that generate cell lists (dense mode) generate this many at a time.</summary>
@@ -37,8 +39,13 @@ internal sealed class PointHeadRunner : IDisposable
         int classes = _head.Classes;
         for (int start = 0; start < cells.Length; start += _capacity)
         {
-            var chunk = cells.Slice(start, Math.Min(_capacity, cells.Length - start));
-            int points = chunk.Length;
+            int points = Math.Min(_capacity, cells.Length - start);
+
+            // The head is per point, so the order inside a chunk cannot change any logit; raster order turns the
+            // gathers from every feature plane and the scatter into forward sweeps instead of random access.
+            var chunk = _order.AsSpan(0, points);
+            cells.Slice(start, points).CopyTo(chunk);
+            chunk.Sort();
             var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
             int offset = 0;
             foreach (var map in _features)
@@ -67,6 +74,12 @@ internal sealed class PointHeadRunner : IDisposable
         {
             ArrayPool<float>.Shared.Return(_pointLogits);
             _pointLogits = null;
+        }
+
+        if (_order.Length > 0)
+        {
+            ArrayPool<int>.Shared.Return(_order);
+            _order = [];
         }
     }
 }
