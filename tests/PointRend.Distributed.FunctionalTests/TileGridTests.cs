@@ -39,11 +39,15 @@ public sealed class TileGridTests
     {
         var tiles = TileGrid.Plan(480, 360, 256, 64, 8);
 
-        Assert.Equal(4, tiles.Count);
+        // 480 needs three columns to keep 64 px between neighbours (two would share 32); 360 needs two rows.
+        Assert.Equal(6, tiles.Count);
+        Assert.Equal([0, 112, 224], tiles.Select(t => t.X).Distinct());
         foreach (var t in tiles)
         {
             Assert.True(t.KeepX == 0 || t.KeepX - t.X >= 32, t.ToString());
             Assert.True(t.KeepX + t.KeepWidth == 480 || t.X + t.Width - (t.KeepX + t.KeepWidth) >= 32, t.ToString());
+            Assert.True(t.KeepY == 0 || t.KeepY - t.Y >= 32, t.ToString());
+            Assert.True(t.KeepY + t.KeepHeight == 360 || t.Y + t.Height - (t.KeepY + t.KeepHeight) >= 32, t.ToString());
         }
     }
 

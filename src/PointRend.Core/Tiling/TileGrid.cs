@@ -18,7 +18,7 @@ public readonly record struct Tile(int Index, int X, int Y, int Width, int Heigh
 public static class TileGrid
 {
     /// <summary>Row-major tiles; a single tile when the image fits in <paramref name="tileSize"/> both ways.</summary>
-    /// <param name="tileSize">Largest tile side before the last row or column absorbs the remainder (up to align - 1 more).</param>
+    /// <param name="tileSize">Tile side; the last row or column may be up to align - 1 larger, since its start is aligned down.</param>
     /// <param name="overlap">Pixels shared by neighbouring tiles; at least twice the context a label needs.</param>
     /// <param name="align">Tile origins are multiples of this (1 = any).</param>
     public static IReadOnlyList<Tile> Plan(int width, int height, int tileSize, int overlap, int align = 1)
@@ -88,18 +88,18 @@ public static class TileGrid
             return [(0, length, 0, length)];
         }
 
-        var stride = (tileSize - overlap) / align * align;
-        var starts = new List<int> { 0 };
-        while (starts[^1] + tileSize < length)
+        // Fewest tiles that keep at least `overlap` between neighbours, spread evenly so no seam gets less context
+        // than another; aligning a start down costs that seam at most align - 1 pixels of overlap.
+        var count = (int)Math.Ceiling((double)(length - overlap) / (tileSize - overlap));
+        var last = (length - tileSize) / align * align;
+        var starts = new List<int>(count);
+        for (var i = 0; i < count; i++)
         {
-            // The last tile ends at the image edge; aligning its start down makes it at most align - 1 wider.
-            var next = Math.Min(starts[^1] + stride, (length - tileSize) / align * align);
-            if (next <= starts[^1])
+            var start = i == count - 1 ? last : (int)((long)i * (length - tileSize) / (count - 1)) / align * align;
+            if (starts.Count == 0 || start > starts[^1])
             {
-                break;
+                starts.Add(start);
             }
-
-            starts.Add(next);
         }
 
         var axis = new List<(int Start, int Length, int KeepStart, int KeepEnd)>(starts.Count);

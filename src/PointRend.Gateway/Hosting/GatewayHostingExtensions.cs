@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using PointRend.Contracts;
 using PointRend.Gateway.Options;
 using PointRend.Gateway.Services;
+using PointRend.Gateway.Tiling;
 using PointRend.Inference;
 using PointRend.Contracts.V1;
 using PointRend.Queueing.Caching;
@@ -52,13 +53,13 @@ public static class GatewayHostingExtensions
         {
             services.AddRedisJobRunner(configuration);
             services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
-            return services.AddResultCache(configuration, LocalModels);
+            return services.AddResultCache(configuration, LocalModels).AddTiling(configuration);
         }
 
         services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName, o => o.Validate());
         services.AddSingleton<InProcessJobRunner>();
         services.AddSingleton<ISegmentJobRunner>(sp => sp.GetRequiredService<InProcessJobRunner>());
-        return services.AddResultCache(configuration, LocalModels);
+        return services.AddResultCache(configuration, LocalModels).AddTiling(configuration);
     }
 
     private static ListModelsResponse LocalModels(IServiceProvider services) => services.GetRequiredService<SegmentProcessor>().ListModels();

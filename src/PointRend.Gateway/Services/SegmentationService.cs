@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using PointRend.Gateway.Options;
+using PointRend.Gateway.Tiling;
 using PointRend.Inference;
 
 namespace PointRend.Gateway.Services;
@@ -22,7 +23,8 @@ public sealed class SegmentationService(
         Task.FromResult(processor.ListModels());
 
     public override Task SegmentTiled(SegmentRequest request, IServerStreamWriter<SegmentTiledResponse> responseStream, ServerCallContext context) =>
-        throw new RpcException(new Grpc.Core.Status(StatusCode.Unimplemented, "SegmentTiled is not implemented by this gateway yet"));
+        Guard(nameof(SegmentTiled), context, () => TiledCall.RunAsync(
+            context.GetHttpContext().RequestServices.GetRequiredService<TiledSegmenter>(), request, responseStream, Deadline(context), context.CancellationToken));
 
     /// <summary>
     /// Frames are read ahead and run up to StreamPipelineDepth at once, but written strictly in arrival order:

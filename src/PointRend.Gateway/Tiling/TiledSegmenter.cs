@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
+using PointRend.Core.Tiling;
+using PointRend.Imaging;
+using PointRend.Inference;
+
+namespace PointRend.Gateway.Tiling;
+
+/// <summary>
+/// Decodes the image once, cuts it into overlapping tiles (<see cref="TileGrid"/>), runs every tile as its own job
+/// through the runner at once (queue, workers and cache see ordinary raw-image requests), and stitches the labels by
+/// keeping each tile's centre. Each kept centre is handed to <c>onTile</c> as soon as its tile completes.
+/// </summary>
+/// <remarks>
+/// Tiles run at input resolution, so a request for another output size is not tiled. The uncertainty map is stitched
+/// from the tiles' own maps, like the labels.
+/// </remarks>
+public sealed class TiledSegmenter(ISegmentJobRunner runner, SegmentProcessor processor, TilingOptions options, InferenceOptions limits)
+{
+    /// <summary>The runner tiles go to (below the tiling decorator, so a tile is never tiled again).</summary>
+    public ISegmentJobRunner Runner => runner;
+
+    /// <summary>True when the image is larger than the tile size and the output is at input resolution.</summary>
+    public bool ShouldTile(SegmentRequest request) =>
+        options.TileSize > 0 && Size(request) is { } size && (size.Width > options.TileSize || size.Height > options.TileSize) && AtInputSize(request, size);
+
+    public async Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, Func<TileResult, Task>? onTile, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var image = Decode(request);
+        if (!AtInputSize(request, (image.Width, image.Height)))
+        {
+            throw new SegmentationException(SegmentationErrorKind.InvalidArgument,
+                $"tiles run at input resolution ({image.Width}x{image.Height}); leave options.output_width and output_height at 0", "options.output_width");
+        }
+
+        var model = ResolveModel(request.Options?.Model ?? string.Empty);
+        var size = options.TileSize > 0 ? options.TileSize : Math.Max(image.Width, image.Height);
+        var plan = TileGrid.Plan(image.Width, image.Height, size, Math.Min(options.Overlap, size / 2 - 1), Math.Max(1, model.CoarseStride));
+        var wantUncertainty = request.Options?.Outputs?.UncertaintyPng == true;
+
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var jobs = plan.Select(t => RunTileAsync(request, image, t, wantUncertainty, deadlineUtc, failFast.Token)).ToList();
+        var labels = new byte[image.Width * image.Height];
+        var uncertainty = wantUncertainty ? new byte[labels.Length] : null;
+        var first = default(SegmentResponse);
+        var allHits = true;
+        var points = 0;
+        try
+        {
+            await foreach (var job in Task.WhenEach(jobs).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var (tile, response) = await job.ConfigureAwait(false);
+                var kept = TileGrid.Keep(response.ClassRaw.Span, tile);
+                TileGrid.Paste(kept, tile, labels, image.Width);
+                if (uncertainty is not null)
+                {
+                    var grey = ImageDecoder.DecodeRgb8(response.UncertaintyPng.ToByteArray(), new ImageLimits(limits.MaxImagePixels, limits.MaxImageSide));
+                    TileGrid.Paste(TileGrid.Keep(Red(grey.Pixels), tile), tile, uncertainty, image.Width);
+                }
+
+                first ??= response;
+                allHits &= response.CacheHit;
+                points += response.PointsRefined;
+                if (onTile is not null)
+                {
+                    await onTile(new TileResult
+                    {
+                        Index = tile.Index, X = tile.KeepX, Y = tile.KeepY, Width = tile.KeepWidth, Height = tile.KeepHeight,
+                        ClassRaw = ByteString.CopyFrom(kept),
+                    }).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            // One failed tile fails the request; the others are withdrawn rather than left to run for nobody.
+            await failFast.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return Assemble(request, image, model, labels, uncertainty, first!, allHits, points, plan.Count, start);
+    }
+
+    private async Task<(Tile Tile, SegmentResponse Response)> RunTileAsync(
+        SegmentRequest request, RgbImage image, Tile tile, bool wantUncertainty, DateTime deadlineUtc, CancellationToken cancellationToken)
+    {
+        var options = request.Options?.Clone() ?? new SegmentOptions();
+        options.OutputWidth = 0;
+        options.OutputHeight = 0;
+        options.Outputs = new OutputSelection { ClassRaw = true, UncertaintyPng = wantUncertainty };
+        var tileRequest = new SegmentRequest
+        {
+            RequestId = $"{request.RequestId}#tile{tile.Index}",
+            Options = options,
+            Image = new Image { Raw = new RawImage { Rgb = ByteString.CopyFrom(TileGrid.Crop(image.Pixels, image.Width, 3, tile)), Width = tile.Width, Height = tile.Height } },
+        };
+        return (tile, await runner.RunAsync(tileRequest, deadlineUtc, cancellationToken).ConfigureAwait(false));
+    }
+
+    private SegmentResponse Assemble(SegmentRequest request, RgbImage image, ModelInfo model, byte[] labels, byte[]? uncertainty,
+        SegmentResponse first, bool allHits, int points, int tiles, long start)
+    {
+        var selection = request.Options?.Outputs;
+        var response = new SegmentResponse
+        {
+            RequestId = request.RequestId,
+            Model = first.Model,
+            ModelVersion = first.ModelVersion,
+            Width = image.Width,
+            Height = image.Height,
+            PointsRefined = points,
+            CacheHit = allHits,
+            Tiles = tiles,
+        };
+        var none = selection is null || !(selection.ClassPng || selection.ClassRaw || selection.OverlayPng || selection.UncertaintyPng);
+        var encodeStart = Stopwatch.GetTimestamp();
+        if (none || selection!.ClassPng)
+        {
+            response.ClassPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(labels, image.Width, image.Height).Span);
+        }
+
+        if (selection?.ClassRaw == true)
+        {
+            response.ClassRaw = ByteString.CopyFrom(labels);
+        }
+
+        if (selection?.OverlayPng == true)
+        {
+            response.OverlayPng = ByteString.CopyFrom(PngEncoder.EncodeRgb(Overlay(labels, image.Pixels, model), image.Width, image.Height).Span);
+        }
+
+        if (uncertainty is not null)
+        {
+            response.UncertaintyPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(uncertainty, image.Width, image.Height).Span);
+        }
+
+        response.Timings = new Timings
+        {
+            EncodeMs = Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds,
+            TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+        };
+        return response;
+    }
+
+    /// <summary>Same 50% blend as the pipeline's overlay, from the model's class colours.</summary>
+    private static byte[] Overlay(byte[] labels, byte[] rgb, ModelInfo model)
+    {
+        var palette = new byte[256 * 3];
+        foreach (var c in model.Classes)
+        {
+            palette[(c.Id * 3) + 0] = (byte)(c.ColorRgb >> 16);
+            palette[(c.Id * 3) + 1] = (byte)(c.ColorRgb >> 8);
+            palette[(c.Id * 3) + 2] = (byte)c.ColorRgb;
+        }
+
+        var pixels = new byte[rgb.Length];
+        for (var i = 0; i < labels.Length; i++)
+        {
+            var c = labels[i] * 3;
+            for (var k = 0; k < 3; k++)
+            {
+                pixels[(i * 3) + k] = (byte)((rgb[(i * 3) + k] + palette[c + k] + 1) >> 1);
+            }
+        }
+
+        return pixels;
+    }
+
+    private static byte[] Red(byte[] rgb)
+    {
+        var grey = new byte[rgb.Length / 3];
+        for (var i = 0; i < grey.Length; i++)
+        {
+            grey[i] = rgb[i * 3];
+        }
+
+        return grey;
+    }
+
+    private ModelInfo ResolveModel(string requested)
+    {
+        var models = processor.ListModels().Models;
+        return models.FirstOrDefault(m => requested.Length == 0 ? m.IsDefault : m.Name == requested)
+            ?? throw new SegmentationException(SegmentationErrorKind.NotFound,
+                $"model '{requested}' is not served (served: {string.Join(", ", models.Select(m => m.Name))})", "options.model");
+    }
+
+    private RgbImage Decode(SegmentRequest request)
+    {
+        var image = request.Image;
+        if (image?.SourceCase == Image.SourceOneofCase.Raw)
+        {
+            var raw = image.Raw;
+            if (raw.Width <= 0 || raw.Height <= 0 || raw.Rgb.Length != (long)raw.Width * raw.Height * 3)
+            {
+                throw new SegmentationException(SegmentationErrorKind.InvalidArgument,
+                    $"image.raw.rgb has {raw.Rgb.Length} bytes; width {raw.Width} x height {raw.Height} x 3 needs {(long)raw.Width * raw.Height * 3}", "image.raw.rgb");
+            }
+
+            try
+            {
+                new ImageLimits(limits.MaxImagePixels, limits.MaxImageSide).Check(raw.Width, raw.Height);
+            }
+            catch (ImageException ex)
+            {
+                throw new SegmentationException(SegmentationErrorKind.InvalidArgument, $"image.raw: {ex.Message}", "image.raw", ex);
+            }
+
+            return new RgbImage(raw.Rgb.ToByteArray(), raw.Width, raw.Height);
+        }
+
+        if (image?.SourceCase != Image.SourceOneofCase.Encoded)
+        {
+            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, "image is missing: set image.encoded or image.raw", "image");
+        }
+
+        try
+        {
+            return ImageDecoder.DecodeRgb8(image.Encoded.ToByteArray(), new ImageLimits(limits.MaxImagePixels, limits.MaxImageSide));
+        }
+        catch (ImageException ex)
+        {
+            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, $"image.encoded: {ex.Message}", "image.encoded", ex);
+        }
+    }
+
+    /// <summary>The image size from the header (no decode); null when it cannot be read (the pipeline will say why).</summary>
+    private static (int Width, int Height)? Size(SegmentRequest request)
+    {
+        switch (request.Image?.SourceCase)
+        {
+            case Image.SourceOneofCase.Raw:
+                return (request.Image.Raw.Width, request.Image.Raw.Height);
+            case Image.SourceOneofCase.Encoded:
+                try
+                {
+                    var header = ImageProbe.Probe(request.Image.Encoded.Span);
+                    return (header.Width, header.Height);
+                }
+                catch (ImageException)
+                {
+                    return null;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool AtInputSize(SegmentRequest request, (int Width, int Height) size) =>
+        request.Options is not { } o
+        || ((o.OutputWidth == 0 || o.OutputWidth == size.Width) && (o.OutputHeight == 0 || o.OutputHeight == size.Height));
+}

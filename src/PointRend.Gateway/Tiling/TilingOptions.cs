@@ -1,0 +1,27 @@
+namespace PointRend.Gateway.Tiling;
+
+/// <summary>Splitting large images into overlapping tiles that run as separate jobs; section <c>Tiling</c>.</summary>
+public sealed class TilingOptions
+{
+    public const string SectionName = "Tiling";
+
+    /// <summary>Images wider or taller than this many pixels are tiled on Segment and SegmentStream; 0 = never. Default 1024.</summary>
+    /// <remarks>SegmentTiled always uses tiles of this size (0 there means one tile: the whole image).</remarks>
+    public int TileSize { get; set; } = 1024;
+
+    /// <summary>Pixels neighbouring tiles share; seams sit in the middle, so each kept label has Overlap / 2 of real context. Default 64.</summary>
+    public int Overlap { get; set; } = 64;
+
+    public IEnumerable<string> Validate()
+    {
+        if (TileSize < 0)
+        {
+            yield return $"{SectionName}:{nameof(TileSize)} is {TileSize}; it must be 0 (off) or positive";
+        }
+
+        if (Overlap < 0 || (TileSize > 0 && Overlap >= TileSize / 2))
+        {
+            yield return $"{SectionName}:{nameof(Overlap)} is {Overlap}; it must be at least 0 and less than half of {nameof(TileSize)} ({TileSize})";
+        }
+    }
+}
