@@ -60,6 +60,11 @@ public sealed class LoadedModel : IDisposable
                 TensorSpec.From(coarse.OutputMetadata),
                 TensorSpec.From(head.InputMetadata),
                 TensorSpec.From(head.OutputMetadata));
+            if (problems.Count == 0)
+            {
+                problems = ProbeShapes(manifest, coarse, head);
+            }
+
             if (problems.Count > 0)
             {
                 throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md: {string.Join("; ", problems)}");
@@ -79,6 +84,46 @@ public sealed class LoadedModel : IDisposable
     {
         Coarse.Dispose();
         PointHead.Dispose();
+    }
+
+    /// <summary>
+    /// Runs both graphs once on a small input. Metadata leaves spatial dims variable, so only a run shows whether
+    /// the strides in model.json hold; the engine relies on them to pre-allocate outputs. It also warms the sessions.
+    /// </summary>
+    private static List<string> ProbeShapes(ModelManifest m, InferenceSession coarse, InferenceSession head)
+    {
+        var problems = new List<string>();
+        var side = Math.Max(64, m.Input.SizeMultiple);
+        side = (side + m.Input.SizeMultiple - 1) / m.Input.SizeMultiple * m.Input.SizeMultiple;
+        var k = m.Classes.Count;
+        using var input = OrtValue.CreateTensorValueFromMemory(new float[3 * side * side], [1L, 3, side, side]);
+        using var runOptions = new RunOptions();
+        var names = m.Features.Select(f => f.Name).Prepend(m.Coarse.Output).ToArray();
+        var expected = m.Features.Select(f => (f.Channels, f.Stride)).Prepend((k, m.Coarse.Stride)).ToArray();
+        using (var outputs = coarse.Run(runOptions, [m.Input.Name], [input], names))
+        {
+            for (var i = 0; i < names.Length; i++)
+            {
+                var (c, stride) = expected[i];
+                long[] want = [1, c, side / stride, side / stride];
+                var got = outputs[i].GetTensorTypeAndShape().Shape;
+                if (!got.SequenceEqual(want))
+                {
+                    problems.Add($"coarse.onnx output '{names[i]}' for a {side}x{side} input is [{string.Join(", ", got)}]; model.json (stride {stride}) implies [{string.Join(", ", want)}]");
+                }
+            }
+        }
+
+        const int points = 4;
+        using var features = OrtValue.CreateTensorValueFromMemory(new float[m.PointHead.InChannels * points], [1L, m.PointHead.InChannels, points]);
+        using var logits = head.Run(runOptions, [m.PointHead.Input], [features], [m.PointHead.Output]);
+        var shape = logits[0].GetTensorTypeAndShape().Shape;
+        if (!shape.SequenceEqual([1L, k, points]))
+        {
+            problems.Add($"point_head.onnx output for {points} points is [{string.Join(", ", shape)}]; the contract needs [1, {k}, {points}]");
+        }
+
+        return problems;
     }
 
     private static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads)

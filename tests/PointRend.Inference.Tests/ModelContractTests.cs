@@ -70,6 +70,34 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
     }
 
     [Fact]
+    public void Load_StrideThatDisagreesWithTheGraph_FailsWithBothShapes()
+    {
+        // Strides are invisible in metadata (spatial dims are variable), so this is caught by the probe run at load.
+        var dir = Path.Combine(Path.GetTempPath(), $"pointrend-{Guid.NewGuid():N}", "camvid");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var file in Directory.GetFiles(fixture.CamVid.Directory))
+            {
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            }
+
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "model.json")))!;
+            json["features"]![0]!["stride"] = 2;
+            File.WriteAllText(Path.Combine(dir, "model.json"), json.ToJsonString());
+
+            var ex = Assert.Throws<InvalidDataException>(() => LoadedModel.Load(dir, ExecutionProviderKind.Cpu, 1));
+
+            Assert.Contains($"'{fixture.CamVid.Manifest.Features[0].Name}'", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("stride 2", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(dir)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ListModels_CamVid_ReportsClassesDefaultsAndProvider()
     {
         var info = Assert.Single(fixture.Processor.ListModels().Models);
