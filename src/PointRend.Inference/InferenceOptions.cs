@@ -21,14 +21,17 @@ public sealed class InferenceOptions
     /// <summary>ONNX Runtime intra-op threads per session; 0 = ORT default (one per core). Default 0.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 16 777 216 (4096 x 4096).</summary>
-    public long MaxImagePixels { get; set; } = 4096L * 4096;
+    /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 4 194 304 (2048 x 2048).</summary>
+    /// <remarks>Memory per request grows about 150 bytes per input pixel (RGB8, float input, stride-1 and stride-4 features),
+    /// so the default keeps one request near 600 MB; multiply by WorkerPool:Workers.</remarks>
+    public long MaxImagePixels { get; set; } = 2048L * 2048;
 
     /// <summary>Largest input width or height in pixels. Default 16384.</summary>
     public int MaxImageSide { get; set; } = 16384;
 
-    /// <summary>Largest output (width x height) in pixels. Default 16 777 216 (4096 x 4096).</summary>
-    public long MaxOutputPixels { get; set; } = 4096L * 4096;
+    /// <summary>Largest output (width x height) in pixels. Default 4 194 304 (2048 x 2048).</summary>
+    /// <remarks>The logits alone take K x 4 bytes per output pixel (185 MB for 11 classes at the default).</remarks>
+    public long MaxOutputPixels { get; set; } = 2048L * 2048;
 
     /// <summary>Problems with the values, each naming its key; empty when valid.</summary>
     public IEnumerable<string> Validate()
