@@ -21,10 +21,10 @@ public sealed class InferenceOptions
     /// <summary>ONNX Runtime intra-op threads per session; 0 = ORT default (one per core). Default 0.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 4 194 304 (2048 x 2048).</summary>
-    /// <remarks>Memory per request grows about 150 bytes per input pixel (RGB8, float input, stride-1 and stride-4 features),
-    /// so the default keeps one request near 600 MB; multiply by WorkerPool:Workers.</remarks>
-    public long MaxImagePixels { get; set; } = 2048L * 2048;
+    /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 16 777 216 (4096 x 4096).</summary>
+    /// <remarks>SegmentTiled accepts images up to this size and splits them. An untiled request costs about 150 bytes per
+    /// input pixel (RGB8, float input, stride-1 and stride-4 features), so lower it where memory is tight.</remarks>
+    public long MaxImagePixels { get; set; } = 4096L * 4096;
 
     /// <summary>Largest input width or height in pixels. Default 16384.</summary>
     public int MaxImageSide { get; set; } = 16384;
