@@ -107,12 +107,18 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
     }
 
     [Fact]
-    public async Task SegmentTiled_NotYetImplemented_ReturnsUnimplemented()
+    public async Task SegmentTiled_ImageSmallerThanTileSize_OneTileThenTheWhole()
     {
-        using var call = Client.SegmentTiled(TestImages.Encoded(TestImages.SamplePng));
+        using var call = Client.SegmentTiled(TestImages.Encoded(TestImages.SamplePng, id: "small"));
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None)).DefaultTimeout();
+        var parts = new List<SegmentTiledResponse>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout())
+        {
+            parts.Add(call.ResponseStream.Current);
+        }
 
-        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Equal([SegmentTiledResponse.PartOneofCase.Tile, SegmentTiledResponse.PartOneofCase.Result], parts.Select(p => p.PartCase));
+        Assert.Equal((0, 0, 480, 360), (parts[0].Tile.X, parts[0].Tile.Y, parts[0].Tile.Width, parts[0].Tile.Height));
+        Assert.Equal(("small", 1), (parts[1].Result.RequestId, parts[1].Result.Tiles));
     }
 }
