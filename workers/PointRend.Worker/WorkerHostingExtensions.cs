@@ -33,6 +33,7 @@ public static class WorkerHostingExtensions
     public static IServiceCollection AddWorkerConsumer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRedisJobConsumer(configuration);
+        services.AddHostedService<MetricsService>();
         services.AddHostedService<JobConsumerService>();
         return services;
     }

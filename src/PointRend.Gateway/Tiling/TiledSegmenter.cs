@@ -41,6 +41,7 @@ public sealed class TiledSegmenter(ISegmentJobRunner runner, SegmentProcessor pr
         var plan = TileGrid.Plan(image.Width, image.Height, size, Math.Min(options.Overlap, size / 2 - 1), Math.Max(1, model.CoarseStride));
         var wantUncertainty = request.Options?.Outputs?.UncertaintyPng == true;
 
+        PointRend.Queueing.QueueMetrics.Tiles.Inc(plan.Count);
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var jobs = plan.Select(t => RunTileAsync(request, image, t, wantUncertainty, deadlineUtc, failFast.Token)).ToList();
         var labels = new byte[image.Width * image.Height];

@@ -28,6 +28,7 @@ public sealed class CachingJobRunner(ISegmentJobRunner inner, IResultCache cache
 
         var key = ResultCacheKey.Compute(model.Value.Name, model.Value.Version, request.Options, request.Image);
         var hit = await cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        QueueMetrics.Cache.WithLabels(hit is null ? "miss" : "hit").Inc();
         if (hit is not null)
         {
             hit.RequestId = request.RequestId;

@@ -23,6 +23,7 @@ public sealed partial class RedisJobConsumer
         {
             var reason = QueueErrors.GivenUp(job.Id, deliveries - 1, ConsumerName, _queue.ClaimIdle);
             QueueingLog.GivenUp(_logger, job.Id, deliveries - 1);
+            QueueMetrics.Processed.WithLabels("given_up").Inc();
             await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, reason),
                 new DeadLetter(reason, SegmentationErrorKind.Internal, deliveries - 1)).ConfigureAwait(false);
             return;
@@ -32,6 +33,7 @@ public sealed partial class RedisJobConsumer
         if (now >= job.DeadlineMs)
         {
             QueueingLog.Expired(_logger, job.Id, now - job.DeadlineMs);
+            QueueMetrics.Processed.WithLabels("expired").Inc();
             await DropAsync(db, entry.Id, job.Payload).ConfigureAwait(false);
             return;
         }
@@ -40,6 +42,7 @@ public sealed partial class RedisJobConsumer
         if (payload.IsNull)
         {
             QueueingLog.Withdrawn(_logger, job.Id);
+            QueueMetrics.Processed.WithLabels("withdrawn").Inc();
             await DropAsync(db, entry.Id, job.Payload).ConfigureAwait(false);
             return;
         }
@@ -64,16 +67,19 @@ public sealed partial class RedisJobConsumer
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(job.DeadlineMs - now), _time);
         using var stopHeartbeat = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(entryId, stopHeartbeat.Token);
+        using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
         try
         {
             var response = _processor.Process(request, deadline.Token);
             response.Timings ??= new Timings();
             response.Timings.QueueMs = now - job.EnqueuedMs;
+            QueueMetrics.Processed.WithLabels("ok").Inc();
             return (JobResult.Success(response), null);
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is OperationCanceledException or SegmentationException)
         {
             QueueingLog.Expired(_logger, job.Id, 0);
+            QueueMetrics.Processed.WithLabels("deadline").Inc();
             return (JobResult.Failure(SegmentationErrorKind.DeadlineExceeded,
                 $"the deadline of request '{request.RequestId}' (job {job.Id}) passed while it ran"), null);
         }
@@ -81,11 +87,13 @@ public sealed partial class RedisJobConsumer
         {
             // Deterministic: the same bytes fail the same way on any worker, so answer now rather than retry.
             QueueingLog.Rejected(_logger, job.Id, request.RequestId, ex.Kind, ex.Message);
+            QueueMetrics.Processed.WithLabels("rejected").Inc();
             return (JobResult.Failure(ex.Kind, ex.Message), new DeadLetter($"rejected by the processor: {ex.Message}", ex.Kind, 1));
         }
         catch (Exception ex)
         {
             QueueingLog.JobFailed(_logger, ex, job.Id, request.RequestId);
+            QueueMetrics.Processed.WithLabels("failed").Inc();
             var message = $"the worker failed on request '{request.RequestId}' (job {job.Id}): {ex.GetType().Name}: {ex.Message}";
             return (JobResult.Failure(SegmentationErrorKind.Internal, message), new DeadLetter(message, SegmentationErrorKind.Internal, 1));
         }
@@ -143,6 +151,10 @@ public sealed partial class RedisJobConsumer
         if (!await tran.ExecuteAsync().ConfigureAwait(false))
         {
             await DropAsync(db, entryId, job.Payload).ConfigureAwait(false);
+        }
+        else if (dead is not null)
+        {
+            QueueMetrics.DeadLetters.WithLabels(dead.Kind.ToString()).Inc();
         }
     }
 

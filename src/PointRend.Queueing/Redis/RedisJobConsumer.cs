@@ -137,6 +137,7 @@ public sealed partial class RedisJobConsumer
             var pending = await db.StreamPendingMessagesAsync(_keys.Jobs, _queue.ConsumerGroup, 1, RedisValue.Null, entry.Id, entry.Id).ConfigureAwait(false);
             var deliveries = pending.Length > 0 ? pending[0].DeliveryCount : 2;
             QueueingLog.Reclaimed(_logger, (string?)entry[JobFields.Job] ?? "?", ConsumerName, deliveries);
+            QueueMetrics.Reclaimed.Inc();
             await HandleAsync(entry, deliveries).ConfigureAwait(false);
             return true;
         }

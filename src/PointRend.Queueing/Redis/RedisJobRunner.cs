@@ -39,6 +39,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
     private readonly ConcurrentDictionary<string, Waiter> _waiters = new();
     private readonly ChannelMessageQueue _replies;
     private readonly Task _replyLoop;
+    private volatile bool _disposed;
 
     public RedisJobRunner(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<QueueOptions> queueOptions,
         ILogger<RedisJobRunner> logger, TimeProvider? time = null)
@@ -54,6 +55,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         _replies = redis.GetSubscriber().Subscribe(RedisChannel.Literal(_replyChannel));
         _replyLoop = Task.Run(ReadRepliesAsync);
         redis.ConnectionRestored += OnConnectionRestored;
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(SampleQueueAsync);
     }
 
     /// <summary>This process's reply channel (<c>{p}:replies:{gateway}</c>).</summary>
@@ -76,6 +78,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 
         if (!_redis.IsConnected)
         {
+            QueueMetrics.Refused.WithLabels("unavailable").Inc();
             throw QueueErrors.Unavailable(Endpoint);
         }
 
@@ -84,6 +87,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         try
         {
             await EnqueueAsync(request, jobId, deadlineUtc, remaining).ConfigureAwait(false);
+            using var roundTrip = Prometheus.TimerExtensions.NewTimer(QueueMetrics.RoundTrip);
             try
             {
                 return await waiter.Completion.Task.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
@@ -102,6 +106,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
         catch (RedisException ex)
         {
+            QueueMetrics.Refused.WithLabels("unavailable").Inc();
             throw QueueErrors.Unavailable(Endpoint, ex);
         }
         finally
@@ -124,8 +129,11 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         var length = (long)result;
         if (length < 0)
         {
+            QueueMetrics.Refused.WithLabels("full").Inc();
             throw QueueErrors.Full(-length - 1, _queue.MaxLength);
         }
+
+        QueueMetrics.Enqueued.Inc();
 
         QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
     }
@@ -198,10 +206,32 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
     }
 
+    /// <summary>Queue length and pending count for a scrape; left as they were when Redis cannot answer.</summary>
+    private async Task SampleQueueAsync(CancellationToken cancellationToken)
+    {
+        if (_disposed || !_redis.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            var db = _redis.GetDatabase();
+            QueueMetrics.Length.Set(await db.StreamLengthAsync(_keys.Jobs).ConfigureAwait(false));
+            var pending = await db.StreamPendingAsync(_keys.Jobs, _queue.ConsumerGroup).ConfigureAwait(false);
+            QueueMetrics.Pending.Set(pending.PendingMessageCount);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            // no stream or group yet, or Redis just went away
+        }
+    }
+
     private string Endpoint => string.Join(",", _redis.GetEndPoints().Select(e => e.ToString()));
 
     public async ValueTask DisposeAsync()
     {
+        _disposed = true;
         _redis.ConnectionRestored -= OnConnectionRestored;
         foreach (var waiter in _waiters.Values)
         {
