@@ -84,7 +84,7 @@ public sealed class QueueHarness : IAsyncDisposable
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, [CallerArgumentExpression(nameof(condition))] string? what = null)
     {
         var until = DateTime.UtcNow + PointRend.Testing.TaskExtensions.DefaultTimeoutSpan;
-        while (!await condition())
+        while (!await Holds(condition))
         {
             if (DateTime.UtcNow > until)
             {
@@ -92,6 +92,18 @@ public sealed class QueueHarness : IAsyncDisposable
             }
 
             await Task.Delay(50);
+        }
+    }
+
+    private static async Task<bool> Holds(Func<Task<bool>> condition)
+    {
+        try
+        {
+            return await condition();
+        }
+        catch (RedisConnectionException)
+        {
+            return false; // Redis down or not back yet: not true yet
         }
     }
 

@@ -55,6 +55,28 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         Assert.Equal(["before", "after"], processor.Seen);
     }
 
+    [Fact]
+    public async Task GatewayAndWorkerStartedWhileRedisIsDownServeOnceItIsUp()
+    {
+        redis.Server.Kill();
+        await using var harness = await QueueHarness.StartAsync(redis.Server);
+        var processor = new FakeProcessor();
+        var consumer = harness.AddConsumerAsync(processor);
+        var refused = await Assert.ThrowsAsync<SegmentationException>(
+            () => harness.Runner.RunAsync(FakeProcessor.Request("early", "e"), Deadline(), default).DefaultTimeout());
+        Assert.Equal(SegmentationErrorKind.Unavailable, refused.Kind);
+
+        await redis.Server.StartAsync();
+        await consumer.DefaultTimeout();
+
+        // The gateway subscribes to its replies on its first request after Redis is back, before enqueueing.
+        await QueueHarness.WaitUntilAsync(async () => harness.Runner.IsConnected && await SubscribersAsync(harness, harness.Keys.Doorbell) >= 1);
+
+        var response = await harness.Runner.RunAsync(FakeProcessor.Request("late", "l"), Deadline(), default).DefaultTimeout();
+
+        Assert.Equal("late", response.RequestId);
+    }
+
     private static async Task<long> SubscribersAsync(QueueHarness harness, RedisChannel channel)
     {
         try

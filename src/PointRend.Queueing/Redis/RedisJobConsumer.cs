@@ -29,6 +29,7 @@ public sealed partial class RedisJobConsumer
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _doorbell = new(0, 1);
+    private volatile bool _doorbellSubscribed;
 
     public RedisJobConsumer(IConnectionMultiplexer redis, ISegmentProcessor processor, IOptions<RedisOptions> redisOptions,
         IOptions<QueueOptions> queueOptions, ILogger<RedisJobConsumer> logger, TimeProvider? time = null)
@@ -51,8 +52,6 @@ public sealed partial class RedisJobConsumer
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; a job in progress is finished first (its own deadline bounds it).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var subscriber = _redis.GetSubscriber();
-        await subscriber.SubscribeAsync(_keys.Doorbell, (_, _) => Ring()).ConfigureAwait(false);
         try
         {
             var loops = Enumerable.Range(0, _queue.WorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken))).ToArray();
@@ -73,6 +72,7 @@ public sealed partial class RedisJobConsumer
             {
                 if (!ready)
                 {
+                    await SubscribeDoorbellAsync().ConfigureAwait(false);
                     await JoinAsync().ConfigureAwait(false);
                     ready = true;
                 }
@@ -101,6 +101,35 @@ public sealed partial class RedisJobConsumer
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>Once per process, retried until it works: a worker started before Redis keeps polling meanwhile.</summary>
+    private async Task SubscribeDoorbellAsync()
+    {
+        if (_doorbellSubscribed)
+        {
+            return;
+        }
+
+        lock (_doorbell)
+        {
+            if (_doorbellSubscribed)
+            {
+                return;
+            }
+
+            _doorbellSubscribed = true; // set first: concurrent loops must not subscribe twice
+        }
+
+        try
+        {
+            await _redis.GetSubscriber().SubscribeAsync(_keys.Doorbell, (_, _) => Ring()).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            _doorbellSubscribed = false;
+            throw;
         }
     }
 

@@ -37,8 +37,8 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _replyChannel;
     private readonly ConcurrentDictionary<string, Waiter> _waiters = new();
-    private readonly ChannelMessageQueue _replies;
-    private readonly Task _replyLoop;
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private volatile bool _subscribed;
     private volatile bool _disposed;
 
     public RedisJobRunner(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<QueueOptions> queueOptions,
@@ -51,9 +51,6 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _replyChannel = _keys.ReplyChannel($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
-        // A queue (not a handler) keeps notifications in order and off the multiplexer's reader thread.
-        _replies = redis.GetSubscriber().Subscribe(RedisChannel.Literal(_replyChannel));
-        _replyLoop = Task.Run(ReadRepliesAsync);
         redis.ConnectionRestored += OnConnectionRestored;
         Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(SampleQueueAsync);
     }
@@ -86,6 +83,7 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         _waiters[jobId] = waiter;
         try
         {
+            await EnsureSubscribedAsync().ConfigureAwait(false);
             await EnqueueAsync(request, jobId, deadlineUtc, remaining).ConfigureAwait(false);
             using var roundTrip = Prometheus.TimerExtensions.NewTimer(QueueMetrics.RoundTrip);
             try
@@ -138,15 +136,41 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
     }
 
-    private async Task ReadRepliesAsync()
+    /// <summary>
+    /// Subscribes to this gateway's reply channel on first use rather than at construction, so a gateway started
+    /// while Redis is down stays up (answering UNAVAILABLE) and subscribes once it can. The multiplexer renews the
+    /// subscription after reconnects by itself.
+    /// </summary>
+    private async Task EnsureSubscribedAsync()
     {
-        await foreach (var message in _replies.WithCancellation(CancellationToken.None).ConfigureAwait(false))
+        if (_subscribed)
         {
-            var jobId = (string?)message.Message;
-            if (jobId is not null && _waiters.TryGetValue(jobId, out var waiter))
+            return;
+        }
+
+        await _subscribing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!_subscribed)
             {
-                _ = CompleteAsync(jobId, waiter);
+                // A handler, not a queue: should a failed attempt leave a registration behind, a repeated
+                // notification only reads an already deleted result, which is harmless.
+                await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_replyChannel), OnReply).ConfigureAwait(false);
+                _subscribed = true;
             }
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+    }
+
+    private void OnReply(RedisChannel channel, RedisValue message)
+    {
+        var jobId = (string?)message;
+        if (jobId is not null && _waiters.TryGetValue(jobId, out var waiter))
+        {
+            _ = CompleteAsync(jobId, waiter);
         }
     }
 
@@ -240,14 +264,15 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 
         try
         {
-            await _replies.UnsubscribeAsync().ConfigureAwait(false);
+            if (_subscribed)
+            {
+                await _redis.GetSubscriber().UnsubscribeAsync(RedisChannel.Literal(_replyChannel), OnReply).ConfigureAwait(false);
+            }
         }
         catch (RedisException)
         {
             // Redis gone: nothing to unsubscribe from.
         }
-
-        await _replyLoop.ConfigureAwait(false);
     }
 
     private sealed class Waiter
