@@ -103,7 +103,7 @@ public sealed class SegmentProcessor : ISegmentProcessor, IDisposable
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, render with { OutputHeight = outH, OutputWidth = outW }, runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, WithOutput(render, options, model, image.Width, image.Height, outW, outH), runOptions);
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();
@@ -132,6 +132,29 @@ public sealed class SegmentProcessor : ISegmentProcessor, IDisposable
     {
         var wanted = string.IsNullOrEmpty(name) ? Catalog.DefaultModel : name;
         return Catalog.TryGet(wanted, out var model) ? model : throw InferenceErrors.UnknownModel(wanted, Catalog.Models.Select(m => m.Name));
+    }
+
+    /// <summary>
+    /// Without explicit steps, subdivide until the grid reaches the output size (as the paper does for larger
+    /// masks) rather than stopping at the model default and upsampling bilinearly, which would blur the boundaries
+    /// a larger output is asked for; capped by the model's max_steps.
+    /// </summary>
+    private static RenderOptions WithOutput(RenderOptions render, SegmentOptions o, LoadedModel model, int width, int height, int outW, int outH)
+    {
+        var steps = render.Steps;
+        if (o.SubdivisionSteps == 0 && render.Mode == RenderMode.PointRend)
+        {
+            var m = model.Manifest;
+            var multiple = m.Input.SizeMultiple;
+            var gridH = (height + multiple - 1) / multiple * multiple / m.Coarse.Stride;
+            var gridW = (width + multiple - 1) / multiple * multiple / m.Coarse.Stride;
+            while (steps < m.Limits.MaxSteps && ((gridH << steps) < outH || (gridW << steps) < outW))
+            {
+                steps++;
+            }
+        }
+
+        return render with { Steps = steps, OutputHeight = outH, OutputWidth = outW };
     }
 
     private static RenderOptions RenderSettings(SegmentOptions o, LoadedModel model)
