@@ -48,7 +48,8 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, [CallerMemberName] string test = "")
     {
-        var queue = new QueueOptions { ClaimIdle = TimeSpan.FromSeconds(5), SafetyPoll = TimeSpan.FromMilliseconds(500) };
+        // One job at a time per consumer: tests reason about which consumer holds which job, in stream order.
+        var queue = new QueueOptions { ClaimIdle = TimeSpan.FromSeconds(5), SafetyPoll = TimeSpan.FromMilliseconds(500), WorkerConcurrency = 1 };
         configure?.Invoke(queue);
         Assert.Empty(queue.Validate());
         var prefix = $"test:{test}";

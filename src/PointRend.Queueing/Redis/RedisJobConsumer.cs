@@ -54,7 +54,7 @@ public sealed partial class RedisJobConsumer
     {
         try
         {
-            var loops = Enumerable.Range(0, _queue.WorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken))).ToArray();
+            var loops = Enumerable.Range(0, _queue.EffectiveWorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken))).ToArray();
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally
