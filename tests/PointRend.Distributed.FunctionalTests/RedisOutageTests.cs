@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PointRend.Contracts;
+using PointRend.Queueing.Redis;
 using PointRend.Testing;
 using StackExchange.Redis;
 
@@ -75,6 +77,22 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         var response = await harness.Runner.RunAsync(FakeProcessor.Request("late", "l"), Deadline(), default).DefaultTimeout();
 
         Assert.Equal("late", response.RequestId);
+    }
+
+    [Fact]
+    public async Task HealthIsUnhealthyWhileRedisIsDownAndHealthyOnceItIsBack()
+    {
+        await redis.Server.StartAsync();
+        await using var harness = await QueueHarness.StartAsync(redis.Server);
+        var check = new RedisHealthCheck(harness.GatewayRedis);
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        redis.Server.Kill();
+        await QueueHarness.WaitUntilAsync(() => Task.FromResult(!harness.Runner.IsConnected));
+        Assert.Equal(HealthStatus.Unhealthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        await redis.Server.StartAsync();
+        await QueueHarness.WaitUntilAsync(async () => (await check.CheckHealthAsync(new HealthCheckContext())).Status == HealthStatus.Healthy);
     }
 
     private static async Task<long> SubscribersAsync(QueueHarness harness, RedisChannel channel)

@@ -167,6 +167,7 @@ public sealed partial class RedisJobConsumer
             var deliveries = pending.Length > 0 ? pending[0].DeliveryCount : 2;
             QueueingLog.Reclaimed(_logger, (string?)entry[JobFields.Job] ?? "?", ConsumerName, deliveries);
             QueueMetrics.Reclaimed.Inc();
+            PassTheBell();
             await HandleAsync(entry, deliveries).ConfigureAwait(false);
             return true;
         }
@@ -177,8 +178,21 @@ public sealed partial class RedisJobConsumer
             return false;
         }
 
+        PassTheBell();
         await HandleAsync(entries[0], 1).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// One doorbell wakes one loop; a loop that found work wakes the next, so a burst reaches every idle loop of this
+    /// process at once instead of one per safety poll.
+    /// </summary>
+    private void PassTheBell()
+    {
+        if (_queue.EffectiveWorkerConcurrency > 1)
+        {
+            Ring();
+        }
     }
 
     private void Ring()
