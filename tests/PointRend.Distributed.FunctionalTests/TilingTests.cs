@@ -80,6 +80,22 @@ public sealed class TilingTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
     }
 
     [Fact]
+    public async Task RepeatedTiledRequestIsServedFromTheTileCache()
+    {
+        var request = Request("first");
+        request.Options.PointsPerStep = 1000; // options no other test uses, so the first call misses
+
+        var first = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
+        request.RequestId = "second";
+        var second = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
+
+        Assert.False(first.CacheHit);
+        Assert.True(second.CacheHit);
+        Assert.Equal(("second", 2), (second.RequestId, second.Tiles));
+        Assert.Equal(first.ClassRaw, second.ClassRaw);
+    }
+
+    [Fact]
     public async Task SegmentTiledRejectsAnOutputSizeOtherThanTheInputs()
     {
         var request = Request("resize");
