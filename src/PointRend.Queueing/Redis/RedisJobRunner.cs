@@ -17,7 +17,7 @@ namespace PointRend.Queueing.Redis;
 /// No polling: the only reads of a result are on its notification, after a reconnect (notifications sent while
 /// the subscription was down are lost) and once at the deadline, for the same reason.
 /// </remarks>
-public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
+public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 {
     // Length check, payload, entry and doorbell in one round trip and atomically, so concurrent gateways cannot
     // overshoot the bound together. KEYS: stream, payload. ARGV: max, payload ttl ms, payload, job, reply, deadline, enqueued, doorbell.
@@ -134,100 +134,6 @@ public sealed class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         QueueMetrics.Enqueued.Inc();
 
         QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
-    }
-
-    /// <summary>
-    /// Subscribes to this gateway's reply channel on first use rather than at construction, so a gateway started
-    /// while Redis is down stays up (answering UNAVAILABLE) and subscribes once it can. The multiplexer renews the
-    /// subscription after reconnects by itself.
-    /// </summary>
-    private async Task EnsureSubscribedAsync()
-    {
-        if (_subscribed)
-        {
-            return;
-        }
-
-        await _subscribing.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (!_subscribed)
-            {
-                // A handler, not a queue: should a failed attempt leave a registration behind, a repeated
-                // notification only reads an already deleted result, which is harmless.
-                await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_replyChannel), OnReply).ConfigureAwait(false);
-                _subscribed = true;
-            }
-        }
-        finally
-        {
-            _subscribing.Release();
-        }
-    }
-
-    private void OnReply(RedisChannel channel, RedisValue message)
-    {
-        var jobId = (string?)message;
-        if (jobId is not null && _waiters.TryGetValue(jobId, out var waiter))
-        {
-            _ = CompleteAsync(jobId, waiter);
-        }
-    }
-
-    private async Task CompleteAsync(string jobId, Waiter waiter)
-    {
-        try
-        {
-            var response = await ReadResultAsync(jobId).ConfigureAwait(false);
-            if (response is not null)
-            {
-                waiter.Completion.TrySetResult(response);
-            }
-        }
-        catch (SegmentationException ex)
-        {
-            waiter.Completion.TrySetException(ex);
-        }
-        catch (RedisException ex)
-        {
-            // Leave the waiter: the reconnect sweep or the deadline read will find the result.
-            QueueingLog.ResultReadFailed(_logger, ex, jobId);
-        }
-    }
-
-    /// <summary>Reads and deletes a stored result; throws the stored error; null when none is stored.</summary>
-    private async Task<SegmentResponse?> ReadResultAsync(string jobId)
-    {
-        var db = _redis.GetDatabase();
-        var key = _keys.Result(jobId);
-        var fields = await db.HashGetAllAsync(key).ConfigureAwait(false);
-        if (fields.Length > 0)
-        {
-            _ = db.KeyDeleteAsync(key, CommandFlags.FireAndForget);
-        }
-
-        return JobResult.Read(fields);
-    }
-
-    private async Task WithdrawAsync(string jobId)
-    {
-        // A worker that already holds the entry finds no payload and skips it; others never see it.
-        try
-        {
-            await _redis.GetDatabase().KeyDeleteAsync(_keys.Request(jobId)).ConfigureAwait(false);
-        }
-        catch (RedisException ex)
-        {
-            QueueingLog.ResultReadFailed(_logger, ex, jobId);
-        }
-    }
-
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
-    {
-        foreach (var (jobId, waiter) in _waiters)
-        {
-            _ = CompleteAsync(jobId, waiter);
-        }
     }
 
     /// <summary>Queue length and pending count for a scrape; left as they were when Redis cannot answer.</summary>
