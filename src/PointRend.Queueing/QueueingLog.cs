@@ -40,4 +40,7 @@ internal static partial class QueueingLog
 
     [LoggerMessage(120, LogLevel.Warning, "Result cache unavailable for {Key}; serving without it", EventName = "CacheFailed")]
     public static partial void CacheFailed(ILogger logger, Exception exception, string key);
+
+    [LoggerMessage(112, LogLevel.Error, "Consumer {Consumer} failed outside a job; retrying after the safety poll", EventName = "ConsumerLoopFailed")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, string consumer);
 }

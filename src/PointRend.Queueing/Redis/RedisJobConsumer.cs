@@ -92,6 +92,11 @@ public sealed partial class RedisJobConsumer
             {
                 QueueingLog.RedisFailed(_logger, ex);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Keep the worker alive: the entry stays pending, is reclaimed and, if it keeps failing, dead-lettered.
+                QueueingLog.LoopFailed(_logger, ex, ConsumerName);
+            }
 
             try
             {
