@@ -132,7 +132,6 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
 
         QueueMetrics.Enqueued.Inc();
-
         QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
     }
 
