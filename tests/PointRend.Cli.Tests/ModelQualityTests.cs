@@ -12,7 +12,7 @@ namespace PointRend.Cli.Tests;
 public sealed class ModelQualityTests
 {
     private const int Images = 10;
-    private const double PointRendFloor = 50.0;
+    private const double PointRendFloor = 62.0; // measured 65.86 (coarse 63.32) on these 10 frames
 
     [Fact]
     public async Task PointRendBeatsCoarseAndTheFloorOnValSubset()

@@ -20,7 +20,11 @@ public sealed class InProcessBackend : ISegmentBackend
 
     public static InProcessBackend Create(string? modelsPath, string provider)
     {
-        var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        // Logs go to stderr so that `eval --json` and friends keep stdout machine-readable.
+        var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(LogLevel.Warning));
         var options = new InferenceOptions { ExecutionProvider = provider };
         if (!string.IsNullOrEmpty(modelsPath))
         {
