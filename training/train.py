@@ -51,6 +51,17 @@ def evaluate(model, images, labels, steps=3, points=8192):
     return coarse_cm.miou(), pr_cm.miou()
 
 
+def prepare(args):
+    """Threads, seeds, output folder, both splits in memory and the class weights (shared with train_head.py)."""
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    tr_i, tr_l, _ = camvid.load_split(args.data, "train")
+    va_i, va_l, _ = camvid.load_split(args.data, "val")
+    return tr_i, tr_l, va_i, va_l, camvid.class_weights(tr_l)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=camvid.default_root())
@@ -64,13 +75,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    tr_i, tr_l, _ = camvid.load_split(args.data, "train")
-    va_i, va_l, _ = camvid.load_split(args.data, "val")
-    weights = camvid.class_weights(tr_l)
+    tr_i, tr_l, va_i, va_l, weights = prepare(args)
     print("class weights", [round(float(w), 2) for w in weights], flush=True)
 
     model = PointRendSeg()

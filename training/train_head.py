@@ -10,7 +10,6 @@ import argparse
 import json
 import math
 import os
-import random
 import time
 
 import torch
@@ -18,7 +17,7 @@ import torch.nn.functional as F
 
 import camvid
 from model import PointRendSeg, point_features
-from train import evaluate, point_labels, sample_training_points
+from train import evaluate, point_labels, prepare, sample_training_points
 
 
 def main():
@@ -35,13 +34,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    tr_i, tr_l, _ = camvid.load_split(args.data, "train")
-    va_i, va_l, _ = camvid.load_split(args.data, "val")
-    weights = camvid.class_weights(tr_l)
+    tr_i, tr_l, va_i, va_l, weights = prepare(args)
     model = PointRendSeg()
     model.load_state_dict(torch.load(args.checkpoint))
     model.coarse.eval()
