@@ -1,3 +1,4 @@
+using PointRend.Inference;
 using PointRend.Gateway.Hosting;
 
 namespace PointRend.Gateway;

@@ -22,14 +22,6 @@ public static class WorkerHostingExtensions
         return services;
     }
 
-    public static IServiceCollection AddWorkerProcessor(this IServiceCollection services)
-    {
-        services.AddSingleton(sp => SegmentProcessor.Create(
-            sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<ISegmentProcessor>(sp => sp.GetRequiredService<SegmentProcessor>());
-        return services;
-    }
-
     public static IServiceCollection AddWorkerConsumer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRedisJobConsumer(configuration);

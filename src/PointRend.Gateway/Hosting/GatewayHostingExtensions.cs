@@ -36,14 +36,6 @@ public static class GatewayHostingExtensions
         return services;
     }
 
-    public static IServiceCollection AddSegmentProcessor(this IServiceCollection services)
-    {
-        services.AddSingleton(sp => SegmentProcessor.Create(
-            sp.GetRequiredService<IOptions<InferenceOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<ISegmentProcessor>(sp => sp.GetRequiredService<SegmentProcessor>());
-        return services;
-    }
-
     /// <summary>
     /// Picks where requests run: the in-process pool when <c>Redis:Configuration</c> is empty, else Redis streams.
     /// </summary>
