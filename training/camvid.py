@@ -72,6 +72,26 @@ def augment_batch(images, labels, batch, crop=(288, 384), scale=(0.6, 1.6)):
     return out_i, out_l
 
 
+def trimap_bands(labels, band=8, classes=11):
+    """Pixels within `band` px (Euclidean) of a ground-truth class boundary, as the C# trimap metric
+    defines it: a valid pixel with a valid 4-neighbour of another label (edges against void don't count)."""
+    out = torch.zeros(labels.shape, dtype=torch.bool)
+    r = torch.arange(-band, band + 1, dtype=torch.float32)
+    disk = ((r[:, None] ** 2 + r[None, :] ** 2) <= band * band).float()[None, None]
+    for i in range(labels.shape[0]):
+        y = labels[i].long()
+        valid = y < classes
+        edge = torch.zeros_like(valid)
+        for a, b in (((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+                     ((slice(1, None), slice(None)), (slice(None, -1), slice(None)))):
+            diff = valid[a] & valid[b] & (y[a] != y[b])
+            edge[a] |= diff
+            edge[b] |= diff
+        near = F.conv2d(edge[None, None].float(), disk, padding=band)[0, 0] > 0.5
+        out[i] = near & valid
+    return out
+
+
 class Confusion:
     def __init__(self, classes=11):
         self.k = classes

@@ -13,7 +13,8 @@ import torch.nn as nn
 
 import camvid
 from flops import coarse_macs, head_macs_per_point
-from model import MEAN, STD, PointRendSeg
+from pointrend_ref import default_steps
+from model import FEATURES, MEAN, STD, PointRendSeg, upgrade_checkpoint
 
 
 class CoarseExport(nn.Module):
@@ -22,21 +23,22 @@ class CoarseExport(nn.Module):
         self.net = model.coarse
 
     def forward(self, image):
-        return self.net(image)
+        coarse, features = self.net(image)
+        return (coarse, *features)
 
 
 def export(model, out, version, metrics=None):
     os.makedirs(out, exist_ok=True)
     model.eval()
     image = torch.rand(1, 3, 360, 480) * 255
+    dynamic = {"image": {0: "n", 2: "h", 3: "w"}, "coarse_logits": {0: "n", 2: "hc", 3: "wc"}}
+    dynamic.update({name: {0: "n", 2: f"h{stride}", 3: f"w{stride}"} for name, stride in FEATURES})
     torch.onnx.export(
         CoarseExport(model), (image,), os.path.join(out, "coarse.onnx"), opset_version=17,
-        input_names=["image"], output_names=["coarse_logits", "fine", "image_norm"],
-        dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "coarse_logits": {0: "n", 2: "h8", 3: "w8"},
-                      "fine": {0: "n", 2: "h4", 3: "w4"}, "image_norm": {0: "n", 2: "h", 3: "w"}})
+        input_names=["image"], output_names=["coarse_logits"] + [name for name, _ in FEATURES], dynamic_axes=dynamic)
     classes = len(camvid.CLASSES)
-    fine_channels = model.coarse.fine[0].out_channels
-    in_channels = fine_channels + 3 + classes
+    stride = model.coarse.coarse_stride
+    in_channels = sum(model.feature_channels) + classes
     torch.onnx.export(
         model.head, (torch.randn(1, in_channels, 1024),), os.path.join(out, "point_head.onnx"), opset_version=17,
         input_names=["point_features"], output_names=["point_logits"],
@@ -47,13 +49,13 @@ def export(model, out, version, metrics=None):
         "classes": [{"id": i, "name": n, "color": list(c)} for i, (n, c) in enumerate(zip(camvid.CLASSES, camvid.COLORS))],
         "ignore_id": camvid.IGNORE,
         "input": {"name": "image", "layout": "NCHW", "scale": "0..255 float RGB (normalisation happens inside the graph)",
-                  "mean": list(MEAN), "std": list(STD), "size_multiple": 8},
-        "coarse": {"output": "coarse_logits", "stride": 8},
-        "features": [{"name": "fine", "stride": 4, "channels": fine_channels},
-                     {"name": "image_norm", "stride": 1, "channels": 3}],
+                  "mean": list(MEAN), "std": list(STD), "size_multiple": stride},
+        "coarse": {"output": "coarse_logits", "stride": stride},
+        "features": [{"name": name, "stride": stride, "channels": c} for (name, stride), c in zip(FEATURES, model.feature_channels)],
         "point_head": {"input": "point_features", "output": "point_logits", "in_channels": in_channels},
-        "defaults": {"steps": 3, "points": 8192},
-        "limits": {"max_steps": 5, "max_points": 262144},
+        # Steps that take a 480x360 frame's coarse grid to at least full resolution.
+        "defaults": {"steps": default_steps((-(-360 // stride), 480 // stride), (360, 480)), "points": 8192},
+        "limits": {"max_steps": 6, "max_points": 262144},
         "cost": {"coarse_gmacs_480x360": round(coarse_macs(model) / 1e9, 3), "point_head_macs_per_point": head_macs_per_point(model),
                  "parameters": sum(p.numel() for p in model.parameters())},
     }
@@ -74,7 +76,7 @@ def main():
     torch.manual_seed(0)
     model = PointRendSeg()
     if not args.random:
-        model.load_state_dict(torch.load(args.checkpoint))
+        model.load_state_dict(upgrade_checkpoint(torch.load(args.checkpoint), model))
     export(model, args.out, args.version + ("-random" if args.random else ""))
     print("exported to", args.out)
 

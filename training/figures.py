@@ -10,7 +10,7 @@ import torch
 from PIL import Image, ImageDraw
 
 import camvid
-from model import PointRendSeg
+from model import PointRendSeg, upgrade_checkpoint
 from pointrend_ref import render
 
 IMAGES = ["0016E5_07959.png", "0016E5_08077.png", "0016E5_08157.png"]
@@ -46,11 +46,11 @@ def main():
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--data", default=camvid.default_root())
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "docs", "figures"))
-    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=None, help="default: until the grid reaches the image size")
     ap.add_argument("--points", type=int, default=8192)
     args = ap.parse_args()
     model = PointRendSeg()
-    model.load_state_dict(torch.load(args.checkpoint))
+    model.load_state_dict(upgrade_checkpoint(torch.load(args.checkpoint), model))
     model.eval()
     os.makedirs(args.out, exist_ok=True)
     for name in IMAGES:
@@ -60,8 +60,8 @@ def main():
         record = []
         coarse = render(model, x, "coarse").argmax(1)[0].numpy()
         refined = render(model, x, "pointrend", args.steps, args.points, record=record).argmax(1)[0].numpy()
-        panels = [labelled(Image.fromarray(rgb), "input"), labelled(colour(coarse), "coarse (stride 8, bilinear)"),
-                  labelled(colour(refined), f"PointRend ({args.steps} x {args.points} points)"), labelled(colour(gt), "ground truth")]
+        panels = [labelled(Image.fromarray(rgb), "input"), labelled(colour(coarse), f"coarse (stride {model.coarse.coarse_stride}, bilinear)"),
+                  labelled(colour(refined), f"PointRend ({len(record)} x {args.points} points)"), labelled(colour(gt), "ground truth")]
         panels += [labelled(points_panel(rgb, r, rgb.shape[:2]), f"step {i + 1}: {r[0]}x{r[1]} grid") for i, r in enumerate(record)]
         cols = 4
         rows = (len(panels) + cols - 1) // cols

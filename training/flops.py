@@ -6,6 +6,9 @@ from model import PointRendSeg
 
 
 def coarse_macs(model, height=360, width=480):
+    """At the size the engine runs a height x width frame: rounded up to a multiple of the coarse stride."""
+    m = model.coarse.coarse_stride
+    height, width = -(-height // m) * m, -(-width // m) * m
     total = [0]
 
     def hook(mod, inp, out):
@@ -30,6 +33,6 @@ def head_macs_per_point(model):
 if __name__ == "__main__":
     m = PointRendSeg().eval()
     macs = coarse_macs(m)
-    print(f"coarse: {macs / 1e9:.3f} GMACs = {2 * macs / 1e9:.3f} GFLOPs per 480x360 frame")
+    print(f"coarse: {macs / 1e9:.3f} GMACs = {2 * macs / 1e9:.3f} GFLOPs per 480x360 frame (run at the next multiple of {m.coarse.coarse_stride})")
     print(f"point head: {head_macs_per_point(m)} MACs per point")
     print(f"params: {sum(p.numel() for p in m.parameters())}")

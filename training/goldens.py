@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 import camvid
-from model import PointRendSeg
+from model import FEATURES, PointRendSeg, upgrade_checkpoint
 from pointrend_ref import render
 
 CASES = [("0016E5_07959.png", 160, 120), ("0016E5_08077.png", 232, 200), ("0016E5_08157.png", 0, 0)]
-CROP_W, CROP_H, STEPS, POINTS = 128, 96, 2, 512
+CROP_W, CROP_H, STEPS, POINTS = 128, 96, 3, 512
 
 
 def main():
@@ -31,21 +31,22 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     model = PointRendSeg()
-    model.load_state_dict(torch.load(args.checkpoint))
+    model.load_state_dict(upgrade_checkpoint(torch.load(args.checkpoint), model))
     model.eval()
     os.makedirs(args.out, exist_ok=True)
-    manifest = {"model_version": args.version, "steps": STEPS, "points": POINTS, "cases": []}
+    manifest = {"model_version": args.version, "steps": STEPS, "points": POINTS, "features": [n for n, _ in FEATURES], "cases": []}
     from PIL import Image
     for name, x0, y0 in CASES:
         rgb = np.asarray(Image.open(os.path.join(args.data, "val", name)).convert("RGB"))
         crop = rgb[y0:y0 + CROP_H, x0:x0 + CROP_W]
         image = torch.from_numpy(crop.copy()).permute(2, 0, 1).unsqueeze(0).float()
         with torch.no_grad():
-            coarse, fine, img = model.coarse(image)
+            coarse, features = model.coarse(image)
             refined = render(model, image, "pointrend", STEPS, POINTS, out_size=(coarse.shape[2] << STEPS, coarse.shape[3] << STEPS))
         stem = os.path.splitext(name)[0]
         files = {}
-        for key, t in [("coarse_logits", coarse), ("fine", fine), ("image_norm", img), ("refined_logits", refined)]:
+        named = [("coarse_logits", coarse)] + [(n, f) for (n, _), f in zip(FEATURES, features)] + [("refined_logits", refined)]
+        for key, t in named:
             fname = f"{stem}.{key}.bin"
             t[0].contiguous().numpy().astype("<f4").tofile(os.path.join(args.out, fname))
             files[key] = {"file": fname, "shape": list(t.shape[1:])}

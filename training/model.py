@@ -4,9 +4,13 @@ Shapes: N batch, K classes, C channels, H x W image, P points.
 Coordinates: normalised to [0, 1] over the image, cell centres, align_corners=False.
 
 Coarse network: a residual backbone to stride 32, a pyramid-pooling context block, and a
-two-level top-down decoder that emits K logits at stride 8. Fine-grained features: the stride-4
-backbone map (projected to 32 channels) plus the normalised image itself (stride 1), which is
-what lets the point head put boundaries where the pixels change.
+top-down decoder that emits K logits at stride 16 (the shipped model; as DeepLabV3 at output
+stride 16 in the paper) or, with coarse_stride=8, one more decoder level to stride 8 (the first
+shipped model, which the stride-16 one was fine-tuned from). Fine-grained features, in the order the
+point head reads them (FEATURES): the stride-4 backbone map (projected to 32 channels), a stride-2
+edge branch (two depthwise-separable layers over the stem, ~15 px receptive field: enough to see an
+edge or a pole a few pixels from a point, which the stride-4 map blurs), and the normalised image
+itself (stride 1), which is what lets the point head put boundaries where the pixels change.
 Point head: three 1x1 layers over points; the coarse logits are concatenated to each hidden
 layer's input, as in the paper.
 """
@@ -15,6 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MEAN = (0.485, 0.456, 0.406)
+FEATURES = (("fine", 4), ("edge", 2), ("image_norm", 1))  # (name, stride): ONNX outputs and point-head channel order
 STD = (0.229, 0.224, 0.225)
 
 
@@ -60,6 +65,12 @@ def pool_2x2(x):
     return torch.cat(rows, dim=2)
 
 
+def dw_separable(cin, cout, d=1):
+    return nn.Sequential(
+        nn.Conv2d(cin, cin, 3, 1, padding=d, dilation=d, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU(inplace=True),
+        nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
 class PyramidPool(nn.Module):
     """Global and 2x2 context, cheap at stride 32 (road scenes are laid out top to bottom)."""
 
@@ -77,7 +88,7 @@ class PyramidPool(nn.Module):
 
 
 class CoarseNet(nn.Module):
-    def __init__(self, classes=11, widths=(16, 32, 64, 96, 128), fine_channels=32):
+    def __init__(self, classes=11, widths=(16, 32, 64, 96, 128), fine_channels=32, edge_channels=16, coarse_stride=16):
         super().__init__()
         w0, w1, w2, w3, w4 = widths
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1) * 255.0)
@@ -89,15 +100,22 @@ class CoarseNet(nn.Module):
         self.s32 = Down(w3, w4, 2, dilations=[1, 2])    # /32
         self.ppm = PyramidPool(w4)
         self.lat16 = cbr(w3, 64, k=1)
-        self.lat8 = cbr(w2, 64, k=1)
         self.top = cbr(w4, 64, k=1)
         self.fuse16 = cbr(64, 64)
-        self.fuse8 = cbr(64, 64)
-        self.cls = nn.Conv2d(64, classes, 1)
+        self.coarse_stride = coarse_stride
+        if coarse_stride == 8:
+            self.lat8 = cbr(w2, 64, k=1)
+            self.fuse8 = cbr(64, 64)
+            self.cls = nn.Conv2d(64, classes, 1)
+        else:
+            self.cls16 = nn.Conv2d(64, classes, 1)
         self.fine = cbr(w1, fine_channels, k=1)
+        # ~35 M MACs per 480x360 frame: the only stride-2 work besides the stem.
+        self.edge = nn.Sequential(dw_separable(w0, edge_channels), dw_separable(edge_channels, edge_channels, d=2))
 
     def forward(self, image):
-        """image: N x 3 x H x W RGB in 0..255 -> (coarse logits at /8, fine features at /4, normalised image)."""
+        """image: N x 3 x H x W RGB in 0..255, H and W multiples of coarse_stride
+        -> (coarse logits at /coarse_stride, [fine /4, edge /2, normalised image /1])."""
         x = (image - self.mean) / self.std
         f2 = self.stem(x)
         f4 = self.s4(f2)
@@ -106,9 +124,12 @@ class CoarseNet(nn.Module):
         f32 = self.ppm(self.s32(f16))
         p16 = self.lat16(f16) + F.interpolate(self.top(f32), size=f16.shape[-2:], mode="bilinear", align_corners=False)
         p16 = self.fuse16(p16)
-        p8 = self.lat8(f8) + F.interpolate(p16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
-        coarse = self.cls(self.fuse8(p8))
-        return coarse, self.fine(f4), x
+        if self.coarse_stride == 8:
+            p8 = self.lat8(f8) + F.interpolate(p16, size=f8.shape[-2:], mode="bilinear", align_corners=False)
+            coarse = self.cls(self.fuse8(p8))
+        else:
+            coarse = self.cls16(p16)
+        return coarse, [self.fine(f4), self.edge(f2), x]
 
 
 class PointHead(nn.Module):
@@ -133,10 +154,31 @@ class PointHead(nn.Module):
 
 
 class PointRendSeg(nn.Module):
-    def __init__(self, classes=11, fine_channels=32):
+    def __init__(self, classes=11, fine_channels=32, edge_channels=16, coarse_stride=16):
         super().__init__()
-        self.coarse = CoarseNet(classes, fine_channels=fine_channels)
-        self.head = PointHead(fine_channels + 3, classes)
+        self.coarse = CoarseNet(classes, fine_channels=fine_channels, edge_channels=edge_channels, coarse_stride=coarse_stride)
+        self.feature_channels = (fine_channels, edge_channels, 3)
+        self.head = PointHead(sum(self.feature_channels), classes)
+
+
+def upgrade_checkpoint(state, model):
+    """Loads an older checkpoint into this architecture. Layers it lacks (the edge branch, the stride-16
+    classifier) keep their fresh init; layers this model lacks (the stride-8 decoder) are dropped; the
+    head's first layer gets zero weights for the edge channels, so with a stride-8 model the upgraded one
+    predicts exactly what the old one did."""
+    own = model.state_dict()
+    if set(state) == set(own):
+        return state
+    fine, edge, _ = model.feature_channels
+    out = {k: v for k, v in state.items() if k in own}
+    for k, v in own.items():
+        if k not in state:
+            out[k] = v.clone()
+    w = state["head.fcs.0.weight"]
+    if w.shape != own["head.fcs.0.weight"].shape:
+        pad = torch.zeros(w.shape[0], edge, *w.shape[2:], dtype=w.dtype)
+        out["head.fcs.0.weight"] = torch.cat([w[:, :fine], pad, w[:, fine:]], dim=1)
+    return out
 
 
 def point_sample(maps, coords):
@@ -145,8 +187,9 @@ def point_sample(maps, coords):
     return F.grid_sample(maps, grid, mode="bilinear", padding_mode="zeros", align_corners=False).squeeze(3)
 
 
-def point_features(coarse, fine, image, coords):
-    return torch.cat([point_sample(fine, coords), point_sample(image, coords), point_sample(coarse, coords)], dim=1)
+def point_features(coarse, features, coords):
+    """Each fine-grained map sampled at the points, in FEATURES order, then the coarse logits."""
+    return torch.cat([point_sample(f, coords) for f in features] + [point_sample(coarse, coords)], dim=1)
 
 
 def uncertainty(logits):

@@ -24,18 +24,32 @@ def select_uncertain(logits, n):
     return torch.sort(unc, dim=1, descending=True, stable=True).indices[:, :n]
 
 
+def default_steps(grid, out_size, minimum=1, maximum=6):
+    """As the C# engine: at least the model's default, more until the grid reaches the output size."""
+    steps = minimum
+    while steps < maximum and (grid[0] << steps < out_size[0] or grid[1] << steps < out_size[1]):
+        steps += 1
+    return steps
+
+
 @torch.no_grad()
-def render(model, image, mode="pointrend", steps=3, points=8192, out_size=None, record=None):
-    """image: N x 3 x H x W (0..255) -> logits N x K x out_h x out_w (out_size defaults to the image size)."""
-    coarse, fine, img = model.coarse(image)
+def render(model, image, mode="pointrend", steps=None, points=8192, out_size=None, record=None):
+    """image: N x 3 x H x W (0..255) -> logits N x K x out_h x out_w (out_size defaults to the image size).
+    Sizes that are not a multiple of the coarse stride are resized up to one first, as the engine does."""
     out_size = tuple(out_size or image.shape[-2:])
+    m = model.coarse.coarse_stride
+    h, w = image.shape[-2:]
+    if h % m or w % m:
+        image = F.interpolate(image, size=(-(-h // m) * m, -(-w // m) * m), mode="bilinear", align_corners=False)
+    coarse, features = model.coarse(image)
+    steps = steps or default_steps(coarse.shape[-2:], out_size)
     if mode == "coarse":
         return F.interpolate(coarse, size=out_size, mode="bilinear", align_corners=False)
     if mode == "dense":
         n, k = coarse.shape[:2]
         idx = torch.arange(out_size[0] * out_size[1]).unsqueeze(0).expand(n, -1)
         coords = cell_centres(idx, *out_size)
-        return model.head(point_features(coarse, fine, img, coords)).view(n, k, *out_size)
+        return model.head(point_features(coarse, features, coords)).view(n, k, *out_size)
     logits = coarse
     for _ in range(steps):
         logits = F.interpolate(logits, scale_factor=2, mode="bilinear", align_corners=False)
@@ -43,7 +57,7 @@ def render(model, image, mode="pointrend", steps=3, points=8192, out_size=None, 
         idx = select_uncertain(logits, points)
         if record is not None:
             record.append((h, w, idx[0].clone()))
-        point_logits = model.head(point_features(coarse, fine, img, cell_centres(idx, h, w)))
+        point_logits = model.head(point_features(coarse, features, cell_centres(idx, h, w)))
         logits = logits.reshape(n, k, h * w).scatter(2, idx.unsqueeze(1).expand(-1, k, -1), point_logits)
         logits = logits.view(n, k, h, w)
     if tuple(logits.shape[-2:]) != out_size:

@@ -40,15 +40,23 @@ def point_labels(labels, coords):
 
 
 @torch.no_grad()
-def evaluate(model, images, labels, steps=3, points=8192):
+def evaluate(model, images, labels, steps=None, points=8192, bands=None):
+    """Val mIoU of coarse and pointrend; with bands (camvid.trimap_bands) also their trimap mIoU."""
     model.eval()
-    coarse_cm, pr_cm = camvid.Confusion(), camvid.Confusion()
+    cms = {m: camvid.Confusion() for m in ("coarse", "pointrend")}
+    tri = {m: camvid.Confusion() for m in ("coarse", "pointrend")}
     for i in range(images.shape[0]):
         x = images[i:i + 1].float()
-        coarse_cm.add(render(model, x, "coarse").argmax(1)[0], labels[i])
-        pr_cm.add(render(model, x, "pointrend", steps, points).argmax(1)[0], labels[i])
+        for mode, cm in cms.items():
+            pred = render(model, x, mode, steps, points).argmax(1)[0]
+            cm.add(pred, labels[i])
+            if bands is not None:
+                tri[mode].add(pred[bands[i]], labels[i][bands[i]])
     model.train()
-    return coarse_cm.miou(), pr_cm.miou()
+    out = {m: cm.miou() for m, cm in cms.items()}
+    if bands is not None:
+        out.update({m + "_trimap": cm.miou() for m, cm in tri.items()})
+    return out
 
 
 def prepare(args):
@@ -102,11 +110,11 @@ def main():
             for g in opt.param_groups:
                 g["lr"] = args.lr * warm * 0.5 * (1.0 + math.cos(math.pi * progress))
             x, y = camvid.augment_batch(tr_i, tr_l, args.batch)
-            coarse, fine, img = model.coarse(x)
+            coarse, features = model.coarse(x)
             up = F.interpolate(coarse, size=y.shape[-2:], mode="bilinear", align_corners=False)
             loss_coarse = F.cross_entropy(up, y, weight=weights, ignore_index=camvid.IGNORE)
             coords = sample_training_points(coarse.detach(), args.points)
-            logits = model.head(point_features(coarse, fine, img, coords))
+            logits = model.head(point_features(coarse, features, coords))
             loss_point = F.cross_entropy(logits, point_labels(y, coords), weight=weights, ignore_index=camvid.IGNORE)
             loss = loss_coarse + loss_point
             opt.zero_grad(set_to_none=True)
@@ -120,7 +128,8 @@ def main():
                "lr": opt.param_groups[0]["lr"]}
         done = state["seconds"] >= budget
         if state["epoch"] % args.eval_every == 0 or done:
-            c, p = evaluate(model, va_i, va_l)
+            scores = evaluate(model, va_i, va_l)
+            c, p = scores["coarse"], scores["pointrend"]
             rec.update(val_miou_coarse=round(c, 2), val_miou_pointrend=round(p, 2))
             if p > state["best"]:
                 state["best"] = p

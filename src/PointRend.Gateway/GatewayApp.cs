@@ -13,7 +13,7 @@ public static class GatewayApp
         builder.Services.AddGatewayOptions();          // Gateway, Inference, WorkerPool sections, validated at start
         builder.Services.AddSegmentProcessor();        // models loaded once, ONNX sessions shared
         builder.Services.AddSegmentJobRunner(builder.Configuration); // in-process pool, or Redis when configured
-        builder.Services.AddGatewayGrpc();             // gRPC, message limits, health, reflection
+        builder.Services.AddGatewayGrpc(builder.Configuration); // gRPC, message limits, health, reflection, metrics port
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -12,7 +12,10 @@ namespace PointRend.Cli.Tests;
 public sealed class ModelQualityTests
 {
     private const int Images = 10;
-    private const double PointRendFloor = 62.0; // measured 65.86 (coarse 63.32) on these 10 frames
+    private const double PointRendFloor = 63.0; // measured 66.51 (coarse 62.64) on these 10 frames
+
+    // The target on all of val is +4 trimap mIoU; measured +7.36 here (56.92 vs 49.56).
+    private const double TrimapGainFloor = 4.0;
 
     [Fact]
     public async Task PointRendBeatsCoarseAndTheFloorOnValSubset()
@@ -26,7 +29,7 @@ public sealed class ModelQualityTests
         Assert.Equal(Images, pointrend.Images);
         Assert.True(pointrend.MeanIoU >= PointRendFloor, $"pointrend mIoU {pointrend.MeanIoU:F2} is under the floor {PointRendFloor}");
         Assert.True(pointrend.MeanIoU > coarse.MeanIoU, $"pointrend mIoU {pointrend.MeanIoU:F2} does not beat coarse {coarse.MeanIoU:F2}");
-        Assert.True(pointrend.TrimapMeanIoU > coarse.TrimapMeanIoU,
-            $"pointrend trimap mIoU {pointrend.TrimapMeanIoU:F2} does not beat coarse {coarse.TrimapMeanIoU:F2}");
+        Assert.True(pointrend.TrimapMeanIoU >= coarse.TrimapMeanIoU + TrimapGainFloor,
+            $"pointrend trimap mIoU {pointrend.TrimapMeanIoU:F2} does not beat coarse {coarse.TrimapMeanIoU:F2} by {TrimapGainFloor}");
     }
 }

@@ -47,6 +47,7 @@ public abstract class ClusterFixture : IAsyncLifetime
         var settings = QueueSettings;
         settings["Redis:Configuration"] = _redis.Configuration;
         settings["Redis:KeyPrefix"] = Prefix;
+        settings["Gateway:MetricsPort"] = GatewayMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _gateway = await GatewayServer.StartAsync(settings);
         foreach (var worker in starting)
         {
@@ -54,9 +55,14 @@ public abstract class ClusterFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The gateway's own Prometheus port (Gateway:MetricsPort).</summary>
+    public int GatewayMetricsPort { get; } = TestPorts.Free();
+
     public WorkerProcess StartWorker()
     {
-        var worker = WorkerProcess.Start(Redis.Configuration, Prefix, QueueSettings);
+        var settings = QueueSettings;
+        settings["Worker:MetricsPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var worker = WorkerProcess.Start(Redis.Configuration, Prefix, settings);
         _workers.Add(worker);
         return worker;
     }

@@ -33,6 +33,25 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
     }
 
     [Fact]
+    public async Task GatewayAndWorkerMetricsPortsCountTheJobOverHttp1()
+    {
+        const string done = "pointrend_worker_jobs_total{outcome=\"ok\"}";
+        const string enqueued = "pointrend_queue_enqueued_total";
+        var options = new SegmentOptions { Mode = RenderMode.Coarse, Outputs = new OutputSelection { ClassRaw = true } };
+        async Task<double> WorkersDone() => (await Task.WhenAll(cluster.Workers.Select(w => MetricsScraper.ScrapeAsync(w.MetricsPort))))
+            .Sum(text => MetricsScraper.Value(text, done));
+        var doneBefore = await WorkersDone();
+        var enqueuedBefore = MetricsScraper.Value(await MetricsScraper.ScrapeAsync(cluster.GatewayMetricsPort), enqueued);
+
+        // A frame no other test sends, so the result cache cannot answer it.
+        await cluster.Gateway.Client.SegmentAsync(Request(TestPaths.ValFrames(6)[5], "metrics", options)).ResponseAsync.DefaultTimeout();
+
+        Assert.True(await WorkersDone() >= doneBefore + 1, "no worker's /metrics counted the finished job");
+        Assert.True(MetricsScraper.Value(await MetricsScraper.ScrapeAsync(cluster.GatewayMetricsPort), enqueued) >= enqueuedBefore + 1,
+            "the gateway's /metrics did not count the enqueued job");
+    }
+
+    [Fact]
     public async Task SecondIdenticalRequestIsACacheHitWithTheSameLabels()
     {
         var options = new SegmentOptions { Mode = RenderMode.Coarse, Outputs = new OutputSelection { ClassRaw = true } };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -25,6 +26,9 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>The worker's Prometheus port (Worker:MetricsPort), or 0 when it serves none.</summary>
+    public int MetricsPort { get; private init; }
 
     /// <summary>The worker's consumer names start with this (machine-pid-random).</summary>
     public string ConsumerPrefix => $"{Environment.MachineName}-{Pid}-";
@@ -64,7 +68,8 @@ public sealed partial class WorkerProcess : IAsyncDisposable
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        return new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        var port = settings is not null && settings.TryGetValue("Worker:MetricsPort", out var p) ? int.Parse(p, CultureInfo.InvariantCulture) : 0;
+        return new WorkerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start")) { MetricsPort = port };
     }
 
     /// <summary>Waits until the worker has joined the consumer group (its models are loaded by then).</summary>

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Health.V1;
 using PointRend.Contracts.V1;
+using PointRend.Inference;
 using PointRend.Testing;
 
 namespace PointRend.Gateway.FunctionalTests;
@@ -95,7 +96,8 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
         Assert.Equal(11, model.Classes.Count);
         Assert.Equal(0x808080u, model.Classes[0].ColorRgb);
         Assert.Equal("cpu", model.ExecutionProvider);
-        Assert.Equal(8, model.CoarseStride);
+        var manifest = ModelManifest.Load(Path.Combine(ModelCatalog.ResolveModelsPath(null), "camvid", "model.json"));
+        Assert.Equal(manifest.Coarse.Stride, model.CoarseStride);
     }
 
     [Fact]

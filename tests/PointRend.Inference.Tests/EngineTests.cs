@@ -8,15 +8,20 @@ public sealed class EngineTests(ModelFixture fixture) : IClassFixture<ModelFixtu
     [Fact]
     public void PointRend_WithPointsCoveringEveryCell_EqualsDenseAtThatResolution()
     {
-        // 360x480 input, stride 8 → 45x60 coarse; 3 steps reach 360x480. With N >= h*w every cell of the
-        // last grid goes through the head at its centre, which is exactly what dense does at that size.
+        // A 480x360 frame runs at the next size multiple (e.g. 368x480 for stride 16 → 23x30 coarse); enough steps
+        // reach that grid exactly. With N >= h*w every cell of the last grid goes through the head at its centre,
+        // which is exactly what dense does at that size.
         var image = ModelFixture.SampleImage();
+        var m = fixture.CamVid.Manifest;
+        var h = (image.Height + m.Input.SizeMultiple - 1) / m.Input.SizeMultiple * m.Input.SizeMultiple;
+        var w = (image.Width + m.Input.SizeMultiple - 1) / m.Input.SizeMultiple * m.Input.SizeMultiple;
+        var steps = (int)Math.Log2(h / (h / m.Coarse.Stride));
         using var runOptions = new RunOptions();
 
         using var pointRend = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height,
-            new RenderOptions(RenderMode.PointRend, 3, 360 * 480, 360, 480), runOptions);
+            new RenderOptions(RenderMode.PointRend, steps, h * w, h, w), runOptions);
         using var dense = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height,
-            new RenderOptions(RenderMode.Dense, 0, 1, 360, 480), runOptions);
+            new RenderOptions(RenderMode.Dense, 0, 1, h, w), runOptions);
 
         Assert.Equal(dense.Render.Logits.Length, pointRend.Render.Logits.Length);
         var a = pointRend.Render.Logits;

@@ -50,7 +50,8 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [1L, 3, c.Height, c.Width]);
         using var runOptions = new RunOptions();
-        var names = new[] { "coarse_logits", "fine", "image_norm" };
+        var manifest = _fixture.Model.Manifest;
+        var names = manifest.Features.Select(f => f.Name).Prepend(manifest.Coarse.Output).ToArray();
         using var outputs = _fixture.Model.Coarse.Run(runOptions, ["image"], [inputValue], names);
         for (var i = 0; i < names.Length; i++)
         {
@@ -74,7 +75,9 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
         var points = Golden.Manifest.GetProperty("points").GetInt32();
         var options = new RenderOptions(RenderMode.PointRend, steps, points, refined.Height, refined.Width);
 
-        using var result = SubdivisionRenderer.Render(coarse.Map, [c.Tensor("fine").Map, c.Tensor("image_norm").Map], head, options);
+        var features = _fixture.Model.Manifest.Features.Select(f => c.Tensor(f.Name).Map).ToArray();
+
+        using var result = SubdivisionRenderer.Render(coarse.Map, features, head, options);
 
         AssertClose(refined.Data, result.Logits, "refined_logits");
         var pixels = refined.Height * refined.Width;

@@ -47,8 +47,8 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
             TensorSpec.From(fixture.CamVid.PointHead.InputMetadata),
             TensorSpec.From(fixture.CamVid.PointHead.OutputMetadata));
 
-        Assert.Contains(problems, p => p.Contains("point_head.in_channels is 46", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has 32 channels; model.json says 64", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains($"point_head.in_channels is {m.PointHead.InChannels}", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has {m.Features[0].Channels} channels; model.json says 64", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class RedisServer : IAsyncDisposable
         var executable = new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
             ?? throw new InvalidOperationException("redis-server not found (set REDIS_SERVER or install redis-server)");
-        var server = new RedisServer(executable, FindConfig(), FreePort());
+        var server = new RedisServer(executable, FindConfig(), TestPorts.Free());
         await server.StartAsync();
         return server;
     }
@@ -141,13 +141,6 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string FindConfig()

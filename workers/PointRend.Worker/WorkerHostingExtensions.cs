@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
 using PointRend.Inference;
+using PointRend.Queueing;
 using PointRend.Queueing.Redis;
 
 namespace PointRend.Worker;
@@ -25,7 +26,7 @@ public static class WorkerHostingExtensions
     public static IServiceCollection AddWorkerConsumer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRedisJobConsumer(configuration);
-        services.AddHostedService<MetricsService>();
+        services.AddMetricsPort(configuration, "Worker:MetricsPort");
         services.AddHostedService<JobConsumerService>();
         return services;
     }

@@ -10,7 +10,4 @@ internal static partial class WorkerLog
 
     [LoggerMessage(3, LogLevel.Information, "Worker {Consumer} stopped; unfinished jobs stay pending for other workers", EventName = "WorkerStopped")]
     public static partial void Stopped(ILogger logger, string consumer);
-
-    [LoggerMessage(4, LogLevel.Information, "Metrics and liveness at http://*:{Port}/metrics", EventName = "MetricsServing")]
-    public static partial void Metrics(ILogger logger, int port);
 }

@@ -8,6 +8,7 @@ using PointRend.Gateway.Services;
 using PointRend.Gateway.Tiling;
 using PointRend.Inference;
 using PointRend.Contracts.V1;
+using PointRend.Queueing;
 using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
 using PointRend.Queueing.Redis;
@@ -56,7 +57,7 @@ public static class GatewayHostingExtensions
 
     private static ListModelsResponse LocalModels(IServiceProvider services) => services.GetRequiredService<SegmentProcessor>().ListModels();
 
-    public static IServiceCollection AddGatewayGrpc(this IServiceCollection services)
+    public static IServiceCollection AddGatewayGrpc(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddGrpc();
@@ -67,6 +68,7 @@ public static class GatewayHostingExtensions
             grpc.EnableDetailedErrors = false; // messages are built on purpose (InferenceErrors); no stack traces out
         });
         services.AddGrpcReflection();
+        services.AddMetricsPort(configuration, "Gateway:MetricsPort");
 
         // Models load before the first request can arrive, so once the host runs it is ready to serve.
         services.AddGrpcHealthChecks().AddCheck("models", () => HealthCheckResult.Healthy());
