@@ -134,6 +134,10 @@ public sealed class LoadedModel : IDisposable
         }
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // Each request alternates two sessions (coarse, then point head in chunks), and pool workers run side by
+        // side: ORT's default spin-wait keeps one session's idle threads busy while the other needs the cores.
+        // Off, a 480x360 PointRend frame went from 75 to 47 ms p50 on 2 cores (docs/benchmarks.md).
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (intraOpThreads > 0)
         {
             options.IntraOpNumThreads = intraOpThreads;
