@@ -70,6 +70,24 @@ def prepare(args):
     return tr_i, tr_l, va_i, va_l, camvid.class_weights(tr_l)
 
 
+def resume(ckpt, model, opt, fresh):
+    """Loads model, optimiser and run state from ckpt if a previous run left one; else returns fresh."""
+    if not os.path.exists(ckpt):
+        return fresh
+    saved = torch.load(ckpt)
+    model.load_state_dict(saved["model"])
+    opt.load_state_dict(saved["opt"])
+    state = saved["state"]
+    print(f"resumed at epoch {state['epoch']}, {state['seconds'] / 60:.1f} min trained", flush=True)
+    return state
+
+
+def checkpoint(ckpt, model, opt, state):
+    """Written beside and renamed, so a run killed mid-write still leaves the previous epoch's checkpoint."""
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
+    os.replace(ckpt + ".tmp", ckpt)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=camvid.default_root())
@@ -88,14 +106,8 @@ def main():
 
     model = PointRendSeg()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    state = {"epoch": 0, "seconds": 0.0, "best": -1.0, "iters": 0}
     ckpt = os.path.join(args.out, "last.pt")
-    if os.path.exists(ckpt):
-        saved = torch.load(ckpt)
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["opt"])
-        state = saved["state"]
-        print(f"resumed at epoch {state['epoch']}, {state['seconds'] / 60:.1f} min trained", flush=True)
+    state = resume(ckpt, model, opt, {"epoch": 0, "seconds": 0.0, "best": -1.0, "iters": 0})
 
     budget = args.minutes * 60.0
     iters_per_epoch = math.ceil(tr_i.shape[0] / args.batch)
@@ -137,8 +149,7 @@ def main():
         log.write(json.dumps(rec) + "\n")
         log.flush()
         print(json.dumps(rec), flush=True)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
-        os.replace(ckpt + ".tmp", ckpt)
+        checkpoint(ckpt, model, opt, state)
     torch.save(model.state_dict(), os.path.join(args.out, "final.pt"))
 
 

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 import camvid
 from model import PointRendSeg, point_features, upgrade_checkpoint
-from train import evaluate, point_labels, prepare, sample_training_points
+from train import checkpoint, evaluate, point_labels, prepare, resume, sample_training_points
 
 
 # Modules of the coarse network that only the point head reads: training them leaves the coarse logits untouched.
@@ -56,14 +56,8 @@ def main():
         p.requires_grad_(name.split(".")[0] in trained)
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=1e-4)
-    state = {"epoch": 0, "seconds": 0.0, "best": -1.0}
     ckpt = os.path.join(args.out, "last.pt")
-    if os.path.exists(ckpt):
-        saved = torch.load(ckpt)
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["opt"])
-        state = saved["state"]
-        print(f"resumed at epoch {state['epoch']}, {state['seconds'] / 60:.1f} min trained", flush=True)
+    state = resume(ckpt, model, opt, {"epoch": 0, "seconds": 0.0, "best": -1.0})
     log = open(os.path.join(args.out, "log.jsonl"), "a")
 
     def freeze_modes():
@@ -120,8 +114,7 @@ def main():
         log.write(json.dumps(rec) + "\n")
         log.flush()
         print(json.dumps(rec), flush=True)
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ckpt + ".tmp")
-        os.replace(ckpt + ".tmp", ckpt)
+        checkpoint(ckpt, model, opt, state)
 
 
 if __name__ == "__main__":
