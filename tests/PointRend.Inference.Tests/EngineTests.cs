@@ -15,7 +15,7 @@ public sealed class EngineTests(ModelFixture fixture) : IClassFixture<ModelFixtu
         var m = fixture.CamVid.Manifest;
         var h = (image.Height + m.Input.SizeMultiple - 1) / m.Input.SizeMultiple * m.Input.SizeMultiple;
         var w = (image.Width + m.Input.SizeMultiple - 1) / m.Input.SizeMultiple * m.Input.SizeMultiple;
-        var steps = (int)Math.Log2(h / (h / m.Coarse.Stride));
+        var steps = (int)Math.Log2(m.Coarse.Stride); // (h / stride) << log2(stride) == h
         using var runOptions = new RunOptions();
 
         using var pointRend = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height,

@@ -17,11 +17,11 @@ public sealed class GatewayOptions
     /// <summary>Frames of one SegmentStream in flight at once; results still leave in input order. Default 2.</summary>
     public int StreamPipelineDepth { get; set; } = 2;
 
-    /// <summary>Serve Prometheus metrics at /metrics on the gRPC endpoint (reachable only by HTTP/2 clients when the endpoint is Http2-only). Default true.</summary>
+    /// <summary>
+    /// Serve Prometheus metrics at /metrics on the gRPC endpoint (only HTTP/2 clients reach it while the endpoint is
+    /// Http2-only; for scrapers, <c>Gateway:MetricsPort</c> adds an HTTP/1.1 port: see AddMetricsPort). Default true.
+    /// </summary>
     public bool MetricsEnabled { get; set; } = true;
-
-    /// <summary>Also serve /metrics over HTTP/1.1 on this port, for Prometheus scrapers; 0 = off. Default 0.</summary>
-    public int MetricsPort { get; set; }
 
     public IEnumerable<string> Validate()
     {
