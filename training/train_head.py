@@ -46,12 +46,13 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--coarse-stride", type=int, default=16, choices=(8, 16))
+    ap.add_argument("--also-train", nargs="*", default=[], help="more coarse-network modules to train, e.g. s8 s4")
     args = ap.parse_args()
 
     tr_i, tr_l, va_i, va_l, weights = prepare(args)
     model = PointRendSeg(coarse_stride=args.coarse_stride)
     model.load_state_dict(upgrade_checkpoint(torch.load(args.checkpoint), model))
-    trained = FINE_ONLY + (LOW_RES if args.coarse_stride == 16 else ())
+    trained = FINE_ONLY + (LOW_RES if args.coarse_stride == 16 else ()) + tuple(args.also_train)
     for name, p in model.coarse.named_parameters():
         p.requires_grad_(name.split(".")[0] in trained)
     trainable = [p for p in model.parameters() if p.requires_grad]
