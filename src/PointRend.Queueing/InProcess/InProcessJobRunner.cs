@@ -8,9 +8,14 @@ using PointRend.Contracts.V1;
 namespace PointRend.Queueing.InProcess;
 
 /// <summary>
-/// Bounded queue drained by N worker tasks calling <see cref="ISegmentProcessor.Process"/>. A full queue refuses at
+/// Bounded queue drained by N worker threads calling <see cref="ISegmentProcessor.Process"/>. A full queue refuses at
 /// once; a job whose caller gave up (deadline or cancellation) is skipped when a worker reaches it.
 /// </summary>
+/// <remarks>
+/// The workers are dedicated threads, not thread-pool tasks: inference blocks for tens of milliseconds to seconds, and
+/// on a 2-core pod two blocked pool threads starve the deadline timers and Kestrel until the pool grows, so a request
+/// could finish long after its deadline instead of being answered DEADLINE_EXCEEDED on time.
+/// </remarks>
 public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDisposable
 {
     private readonly ISegmentProcessor _processor;
@@ -37,7 +42,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         _workers = new Task[options.Value.EffectiveWorkers];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = Task.Run(WorkAsync);
+            _workers[i] = Task.Factory.StartNew(WorkLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
 
@@ -62,13 +67,17 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         return job.Completion.Task;
     }
 
-    private async Task WorkAsync()
+    private void WorkLoop()
     {
         try
         {
-            await foreach (var job in _queue.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            // Blocking is the point here: this thread is the worker's own.
+            while (_queue.Reader.WaitToReadAsync(_stopping.Token).AsTask().GetAwaiter().GetResult())
             {
-                Execute(job);
+                if (_queue.Reader.TryRead(out var job))
+                {
+                    Execute(job);
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)

@@ -70,7 +70,10 @@ public sealed partial class RedisJobConsumer
         using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
         try
         {
-            var response = _processor.Process(request, deadline.Token);
+            // Off the thread pool, as in InProcessJobRunner: the heartbeat and the deadline timer must keep ticking meanwhile.
+            var response = await Task.Factory.StartNew(
+                () => _processor.Process(request, deadline.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .ConfigureAwait(false);
             response.Timings ??= new Timings();
             response.Timings.QueueMs = now - job.EnqueuedMs;
             QueueMetrics.Processed.WithLabels("ok").Inc();
