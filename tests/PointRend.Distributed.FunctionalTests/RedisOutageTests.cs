@@ -1,4 +1,9 @@
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PointRend.Contracts.V1;
 using PointRend.Contracts;
 using PointRend.Queueing.Redis;
 using PointRend.Testing;
@@ -94,6 +99,33 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         await redis.Server.StartAsync();
         await QueueHarness.WaitUntilAsync(async () => (await check.CheckHealthAsync(new HealthCheckContext())).Status == HealthStatus.Healthy);
     }
+
+    [Fact]
+    public async Task DistributedGatewayReportsNotServingAndUnavailableWhileRedisIsDown()
+    {
+        // The whole gateway over gRPC, as a Kubernetes probe and a caller see it.
+        await redis.Server.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Redis:Configuration"] = redis.Server.Configuration,
+            ["Redis:KeyPrefix"] = nameof(DistributedGatewayReportsNotServingAndUnavailableWhileRedisIsDown),
+        });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(gateway));
+
+        redis.Server.Kill();
+        await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.NotServing);
+        var request = new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.SampleImage)) } };
+        var refused = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        Assert.Contains(redis.Server.Port.ToString(CultureInfo.InvariantCulture), refused.Status.Detail, StringComparison.Ordinal);
+
+        await redis.Server.StartAsync();
+        await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.Serving);
+        gateway.AssertNoUnexpectedErrors("HealthCheckEnd"); // the health service logs each Unhealthy result as an error
+    }
+
+    private static async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(GatewayServer gateway) =>
+        (await gateway.Health.CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout()).Status;
 
     private static async Task<long> SubscribersAsync(QueueHarness harness, RedisChannel channel)
     {
