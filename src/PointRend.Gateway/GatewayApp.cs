@@ -17,7 +17,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.LoadModelsAtStart();                       // a broken model stops start-up here, with the reason
+        app.LoadModelsAtStart();                       // a broken model stops start-up here, with the reason; embedded: warm-up
         app.MapGatewayEndpoints();                     // Segmentation, health, reflection, /metrics
         return app;
     }

@@ -15,4 +15,7 @@ internal static partial class InferenceLog
 
     [LoggerMessage(4, LogLevel.Error, "Request {RequestId} failed unexpectedly", EventName = "ProcessFailed")]
     public static partial void ProcessFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(5, LogLevel.Information, "Warmed up model {Model} with {Frames} synthetic frames in {Ms:F0} ms (last frame {LastMs:F1} ms)", EventName = "WarmedUp")]
+    public static partial void WarmedUp(ILogger logger, string model, int frames, double ms, double lastMs);
 }

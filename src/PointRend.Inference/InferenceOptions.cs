@@ -33,6 +33,15 @@ public sealed class InferenceOptions
     /// <remarks>The logits alone take K x 4 bytes per output pixel (185 MB for 11 classes at the default).</remarks>
     public long MaxOutputPixels { get; set; } = 2048L * 2048;
 
+    /// <summary>
+    /// Synthetic 480x360 frames run through every model before the process serves (embedded gateway) or takes jobs
+    /// (worker). Default 8. 0 = none.
+    /// </summary>
+    /// <remarks>The first frames of a process pay for JIT compilation of the whole path and for ONNX Runtime growing
+    /// its arenas (the first takes about 200 ms, the eighth about 45 ms); without warm-up real callers would
+    /// (docs/benchmarks.md, "Warm-up").</remarks>
+    public int WarmupFrames { get; set; } = 8;
+
     /// <summary>Problems with the values, each naming its key; empty when valid.</summary>
     public IEnumerable<string> Validate()
     {
@@ -49,6 +58,11 @@ public sealed class InferenceOptions
         if (IntraOpThreads < 0)
         {
             yield return $"{SectionName}:{nameof(IntraOpThreads)} is {IntraOpThreads}; it must be 0 (ORT default) or more";
+        }
+
+        if (WarmupFrames < 0)
+        {
+            yield return $"{SectionName}:{nameof(WarmupFrames)} is {WarmupFrames}; it must be 0 (no warm-up) or more";
         }
 
         if (MaxImagePixels <= 0 || MaxImageSide <= 0 || MaxOutputPixels <= 0)

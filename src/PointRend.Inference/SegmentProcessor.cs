@@ -16,7 +16,7 @@ namespace PointRend.Inference;
 /// The whole pipeline for one <see cref="SegmentRequest"/>: validate, probe and decode, infer, encode.
 /// Thread-safe; one instance per process (it owns the ONNX sessions).
 /// </summary>
-public sealed class SegmentProcessor : ISegmentProcessor, IDisposable
+public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 {
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;

@@ -33,6 +33,18 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
     }
 
     [Fact]
+    public void EachWorkerWarmsUpBeforeItJoinsTheConsumerGroup()
+    {
+        Assert.All(cluster.Workers, worker =>
+        {
+            var output = worker.Output;
+            var warmed = output.IndexOf("Warmed up model camvid with 1 synthetic frames", StringComparison.Ordinal);
+            var joined = output.IndexOf("reading group", StringComparison.Ordinal);
+            Assert.True(warmed >= 0 && joined > warmed, $"expected warm-up before joining:\n{output}");
+        });
+    }
+
+    [Fact]
     public async Task GatewayAndWorkerMetricsPortsCountTheJobOverHttp1()
     {
         const string done = "pointrend_worker_jobs_total{outcome=\"ok\"}";

@@ -47,6 +47,19 @@ public sealed class PoolAndDeadlineTests
     }
 
     [Fact]
+    public async Task Start_WithWarmupFrames_RunsThemThroughEachModelBeforeServing()
+    {
+        await using var server = await GatewayServer.StartAsync(new Dictionary<string, string> { ["Inference:WarmupFrames"] = "2" });
+
+        // Warm-up happens inside start-up, so its line is there before any request could be.
+        var warmed = Assert.Single(server.Logs.Entries, e => e.EventId.Name == "WarmedUp");
+        Assert.Contains("camvid with 2 synthetic frames", warmed.Message, StringComparison.Ordinal);
+        var response = await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng)).ResponseAsync.DefaultTimeout();
+        Assert.Equal(480, response.Width);
+        server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
     public async Task Segment_NoClientDeadline_GatewayDefaultDeadlineApplies()
     {
         // More busy workers than cores: inference that held thread-pool threads would starve the deadline timers,

@@ -45,7 +45,8 @@ public sealed class GatewayServer : IAsyncDisposable
     /// <param name="settings">Configuration keys such as <c>WorkerPool:QueueCapacity</c>, applied as <c>--key=value</c>.</param>
     public static async Task<GatewayServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Kestrel:EndpointDefaults:Protocols=Http2", "--Gateway:MetricsEnabled=false" };
+        // No warm-up unless a test asks (Inference:WarmupFrames): dozens of servers start per run.
+        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Kestrel:EndpointDefaults:Protocols=Http2", "--Gateway:MetricsEnabled=false", "--Inference:WarmupFrames=0" };
         args.AddRange((settings ?? new Dictionary<string, string>()).Select(kv => $"--{kv.Key}={kv.Value}"));
         var logs = new TestLogSink();
         WebApplication app;

@@ -6,5 +6,5 @@ builder.Services.AddWorkerOptions(builder.Configuration);      // Redis, Queue, 
 builder.Services.AddSegmentProcessor();                         // models loaded once, ONNX sessions shared
 builder.Services.AddWorkerConsumer(builder.Configuration);     // the consumer loop, drained on SIGTERM
 var host = builder.Build();
-host.LoadModelsAtStart();                                      // a broken model stops start-up here, with the reason
+host.LoadModelsAtStart();                                      // a broken model stops start-up here, with the reason; then warm-up
 await host.RunAsync();

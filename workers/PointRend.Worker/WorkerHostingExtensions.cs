@@ -35,5 +35,6 @@ public static class WorkerHostingExtensions
     {
         var processor = host.Services.GetRequiredService<SegmentProcessor>();
         WorkerLog.ModelsReady(host.Services.GetRequiredService<ILogger<JobConsumerService>>(), processor.Catalog.Models.Count, processor.Catalog.ModelsPath);
+        processor.WarmUp(CancellationToken.None); // before joining the consumer group: no job waits on a cold process
     }
 }

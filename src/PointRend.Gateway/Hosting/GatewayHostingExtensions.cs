@@ -78,7 +78,12 @@ public static class GatewayHostingExtensions
     public static void LoadModelsAtStart(this WebApplication app)
     {
         var processor = app.Services.GetRequiredService<SegmentProcessor>();
-        GatewayLog.ModelsReady(app.Logger, processor.Catalog.Models.Count, processor.Catalog.ModelsPath, app.Services.GetRequiredService<ISegmentJobRunner>().GetType().Name);
+        var runner = app.Services.GetRequiredService<ISegmentJobRunner>();
+        GatewayLog.ModelsReady(app.Logger, processor.Catalog.Models.Count, processor.Catalog.ModelsPath, runner.GetType().Name);
+        if (app.Services.GetService<InProcessJobRunner>() is not null)
+        {
+            processor.WarmUp(CancellationToken.None); // before Kestrel listens: the first callers meet a warm process
+        }
     }
 
     public static void MapGatewayEndpoints(this WebApplication app)
