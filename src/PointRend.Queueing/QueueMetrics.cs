@@ -8,7 +8,7 @@ public static class QueueMetrics
     private static readonly double[] Seconds = Histogram.ExponentialBuckets(0.001, 2, 16); // 1 ms .. 33 s
 
     public static readonly Counter Enqueued = Metrics.CreateCounter(
-        "pointrend_queue_enqueued_total", "Jobs added to the Redis stream by this gateway.");
+        "pointrend_queue_enqueued_total", "Jobs queued by this gateway (Redis stream, or the in-process pool when embedded).");
 
     public static readonly Counter Refused = Metrics.CreateCounter(
         "pointrend_queue_refused_total", "Jobs refused before queueing.", "reason"); // full | unavailable
@@ -18,13 +18,13 @@ public static class QueueMetrics
         new HistogramConfiguration { Buckets = Seconds });
 
     public static readonly Gauge Length = Metrics.CreateGauge(
-        "pointrend_queue_length", "Jobs waiting or running (XLEN of the job stream), read at scrape time.");
+        "pointrend_queue_length", "Jobs waiting or running: XLEN of the job stream read at scrape time, or the in-process pool's count when embedded.");
 
     public static readonly Gauge Pending = Metrics.CreateGauge(
         "pointrend_queue_pending", "Jobs delivered to a worker and not yet acknowledged, read at scrape time.");
 
     public static readonly Counter Processed = Metrics.CreateCounter(
-        "pointrend_worker_jobs_total", "Jobs finished by this worker.", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up
+        "pointrend_worker_jobs_total", "Jobs finished by this worker (the embedded gateway is its own).", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up
 
     public static readonly Counter Reclaimed = Metrics.CreateCounter(
         "pointrend_worker_reclaimed_total", "Jobs this worker took over from a dead or frozen one (retries).");

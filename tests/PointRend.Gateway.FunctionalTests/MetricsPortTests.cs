@@ -31,4 +31,55 @@ public sealed class MetricsPortTests
         Assert.True(MetricsScraper.Value(text, hits) >= before + 1, $"cache hits did not grow past {before}:\n{text}");
         server.AssertNoUnexpectedErrors();
     }
+
+    [Fact]
+    public async Task MetricsPort_EmbeddedPool_CountsQueuedFinishedAndRefusedJobs()
+    {
+        // Arrange: one worker and one waiting slot, so a burst is partly refused. Counters are process-wide and other
+        // tests run alongside, so only growth is asserted.
+        var port = TestPorts.Free();
+        await using var server = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Gateway:MetricsPort"] = port.ToString(CultureInfo.InvariantCulture),
+            ["WorkerPool:Workers"] = "1",
+            ["WorkerPool:QueueCapacity"] = "1",
+            ["Cache:Enabled"] = "false",
+        });
+        string[] series =
+        [
+            "pointrend_queue_enqueued_total", "pointrend_worker_jobs_total{outcome=\"ok\"}",
+            "pointrend_queue_refused_total{reason=\"full\"}", "pointrend_worker_model_seconds_count",
+        ];
+        var text = await MetricsScraper.ScrapeAsync(port);
+        var before = series.Select(s => MetricsScraper.Value(text, s)).ToArray();
+
+        // Act: distinct slow requests at once.
+        var calls = Enumerable.Range(0, 6)
+            .Select(i => new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960 + i, OutputHeight = 720 })
+            .Select(async slow =>
+            {
+                try
+                {
+                    await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync;
+                    return true;
+                }
+                catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.ResourceExhausted)
+                {
+                    return false;
+                }
+            });
+        var served = await Task.WhenAll(calls).DefaultTimeout();
+        text = await MetricsScraper.ScrapeAsync(port);
+        var after = series.Select(s => MetricsScraper.Value(text, s)).ToArray();
+
+        // Assert
+        int ok = served.Count(s => s), refused = served.Count(s => !s);
+        Assert.True(ok > 0 && refused > 0, $"{ok} served, {refused} refused");
+        Assert.True(after[0] - before[0] >= ok, $"enqueued grew by {after[0] - before[0]}, {ok} served\n{text}");
+        Assert.True(after[1] - before[1] >= ok, $"ok jobs grew by {after[1] - before[1]}, {ok} served\n{text}");
+        Assert.True(after[2] - before[2] >= refused, $"refused grew by {after[2] - before[2]}, {refused} refused\n{text}");
+        Assert.True(after[3] - before[3] >= ok, $"model timings grew by {after[3] - before[3]}, {ok} served\n{text}");
+        Assert.Contains("# TYPE pointrend_queue_length gauge", text, StringComparison.Ordinal);
+        server.AssertNoUnexpectedErrors();
+    }
 }

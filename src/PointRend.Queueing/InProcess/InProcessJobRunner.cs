@@ -56,14 +56,18 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         }
 
         var job = new Job(request, deadlineUtc, _time, remaining, cancellationToken);
+        QueueMetrics.Length.Inc(); // first: a worker may finish the job (and Dec) before TryWrite returns
         if (!_queue.Writer.TryWrite(job))
         {
             job.Dispose();
+            QueueMetrics.Length.Dec();
+            QueueMetrics.Refused.WithLabels("full").Inc();
             throw new SegmentationException(
                 SegmentationErrorKind.ResourceExhausted,
                 $"the in-process queue is full ({_capacity} waiting, {WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)} = {_capacity}); retry later");
         }
 
+        QueueMetrics.Enqueued.Inc();
         return job.Completion.Task;
     }
 
@@ -90,36 +94,44 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
     {
         using (job)
         {
-            if (job.Completion.Task.IsCompleted)
-            {
-                return; // caller already answered (cancelled or deadline)
-            }
+            QueueMetrics.Processed.WithLabels(Run(job)).Inc();
+            QueueMetrics.Length.Dec();
+        }
+    }
 
-            var queueMs = Stopwatch.GetElapsedTime(job.Enqueued).TotalMilliseconds;
-            try
-            {
-                var response = _processor.Process(job.Request, job.Token);
-                response.Timings ??= new Timings();
-                response.Timings.QueueMs = queueMs;
-                job.Completion.TrySetResult(response);
-            }
-            catch (SegmentationException ex) when (ex.Kind == SegmentationErrorKind.Cancelled)
-            {
-                job.Fail();
-            }
-            catch (OperationCanceledException)
-            {
-                job.Fail();
-            }
-            catch (Exception ex)
-            {
-                if (ex is not SegmentationException)
-                {
-                    Log.JobFailed(_logger, ex, job.Request.RequestId);
-                }
+    /// <summary>Answers the job's caller; returns the outcome label of pointrend_worker_jobs_total.</summary>
+    private string Run(Job job)
+    {
+        if (job.Completion.Task.IsCompleted)
+        {
+            return job.CallerGaveUp ? "withdrawn" : "expired"; // caller already answered
+        }
 
-                job.Completion.TrySetException(ex);
-            }
+        var queueMs = Stopwatch.GetElapsedTime(job.Enqueued).TotalMilliseconds;
+        using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
+        try
+        {
+            var response = _processor.Process(job.Request, job.Token);
+            response.Timings ??= new Timings();
+            response.Timings.QueueMs = queueMs;
+            job.Completion.TrySetResult(response);
+            return "ok";
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || ex is SegmentationException { Kind: SegmentationErrorKind.Cancelled })
+        {
+            job.Fail();
+            return job.CallerGaveUp ? "withdrawn" : "deadline";
+        }
+        catch (SegmentationException ex)
+        {
+            job.Completion.TrySetException(ex);
+            return "rejected";
+        }
+        catch (Exception ex)
+        {
+            Log.JobFailed(_logger, ex, job.Request.RequestId);
+            job.Completion.TrySetException(ex);
+            return "failed";
         }
     }
 
@@ -141,6 +153,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         {
             job.Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Unavailable, "the server is shutting down"));
             job.Dispose();
+            QueueMetrics.Length.Dec();
         }
 
         _stopping.Dispose();
@@ -171,6 +184,8 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
 
         public DateTime DeadlineUtc { get; }
 
+        public bool CallerGaveUp => _callerToken.IsCancellationRequested;
+
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
 
         public CancellationToken Token { get; }
@@ -179,7 +194,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
 
         public void Fail()
         {
-            if (_callerToken.IsCancellationRequested)
+            if (CallerGaveUp)
             {
                 Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Cancelled, $"request '{Request.RequestId}' was cancelled by the caller"));
             }
