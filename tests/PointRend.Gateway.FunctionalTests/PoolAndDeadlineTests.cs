@@ -1,5 +1,7 @@
 using Grpc.Core;
 using PointRend.Contracts.V1;
+using Microsoft.Extensions.DependencyInjection;
+using PointRend.Queueing.InProcess;
 using PointRend.Testing;
 
 namespace PointRend.Gateway.FunctionalTests;
@@ -44,6 +46,43 @@ public sealed class PoolAndDeadlineTests
         var after = await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse })).ResponseAsync.DefaultTimeout();
         Assert.Equal(480, after.Width);
         server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
+    public async Task Stop_WhileJobsWaitInThePool_FinishesEveryAcceptedJob()
+    {
+        // Arrange: one worker, so most of the burst is still waiting when the server is told to stop.
+        await using var server = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["WorkerPool:Workers"] = "1",
+            ["Cache:Enabled"] = "false",
+        });
+        var pool = server.Services.GetRequiredService<InProcessJobRunner>();
+        var calls = Enumerable.Range(0, 4)
+            .Select(i => new SegmentOptions { OutputWidth = 960 + i, OutputHeight = 720 })
+            .Select(options => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, options)).ResponseAsync)
+            .ToList();
+        await WaitUntilAsync(() => pool.Count == calls.Count);
+
+        // Act: the graceful stop Kubernetes triggers with SIGTERM.
+        var stopping = server.StopAsync();
+        var responses = await Task.WhenAll(calls).DefaultTimeout();
+        await stopping.DefaultTimeout();
+
+        // Assert: accepted means answered, not dropped with UNAVAILABLE.
+        Assert.All(responses, r => Assert.Equal(720, r.Height));
+        Assert.Equal([960, 961, 962, 963], responses.Select(r => r.Width));
+        server.AssertNoUnexpectedErrors();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + PointRend.Testing.TaskExtensions.DefaultTimeoutSpan;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < until, "condition not met in time");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

@@ -76,6 +76,9 @@ public sealed class GatewayServer : IAsyncDisposable
         Assert.True(errors.Count == 0, "unexpected server errors:\n" + string.Join("\n", errors));
     }
 
+    /// <summary>The graceful stop a SIGTERM starts, with the client channel left open to receive what is in flight.</summary>
+    public Task StopAsync() => _app.StopAsync().WaitAsync(StartTimeout);
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

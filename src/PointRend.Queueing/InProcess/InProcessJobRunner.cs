@@ -26,6 +26,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
     private readonly Task[] _workers;
     private readonly int _capacity;
     private int _disposed;
+    private int _count;
 
     public InProcessJobRunner(ISegmentProcessor processor, IOptions<WorkerPoolOptions> options, ILogger<InProcessJobRunner> logger, TimeProvider? time = null)
     {
@@ -56,11 +57,11 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         }
 
         var job = new Job(request, deadlineUtc, _time, remaining, cancellationToken);
-        QueueMetrics.Length.Inc(); // first: a worker may finish the job (and Dec) before TryWrite returns
+        Admitted(); // first: a worker may finish the job before TryWrite returns
         if (!_queue.Writer.TryWrite(job))
         {
             job.Dispose();
-            QueueMetrics.Length.Dec();
+            Left();
             QueueMetrics.Refused.WithLabels("full").Inc();
             throw new SegmentationException(
                 SegmentationErrorKind.ResourceExhausted,
@@ -90,12 +91,27 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         }
     }
 
+    /// <summary>Jobs accepted and not yet answered by a worker: waiting plus running.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    private void Admitted()
+    {
+        Interlocked.Increment(ref _count);
+        QueueMetrics.Length.Inc();
+    }
+
+    private void Left()
+    {
+        Interlocked.Decrement(ref _count);
+        QueueMetrics.Length.Dec();
+    }
+
     private void Execute(Job job)
     {
         using (job)
         {
             QueueMetrics.Processed.WithLabels(Run(job)).Inc();
-            QueueMetrics.Length.Dec();
+            Left();
         }
     }
 
@@ -153,7 +169,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         {
             job.Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Unavailable, "the server is shutting down"));
             job.Dispose();
-            QueueMetrics.Length.Dec();
+            Left();
         }
 
         _stopping.Dispose();
