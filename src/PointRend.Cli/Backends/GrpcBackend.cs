@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Grpc.Core;
 using Grpc.Net.Client;
 using PointRend.Contracts.V1;
 
@@ -21,6 +23,54 @@ public sealed class GrpcBackend : ISegmentBackend
     public async Task<SegmentResponse> SegmentAsync(SegmentRequest request, CancellationToken cancellationToken)
     {
         return await _client.SegmentAsync(request, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="frames"/> in order over one SegmentStream while reading the results, as a video client
+    /// does: at <paramref name="fps"/> frames per second like a camera, or as fast as the stream takes them (0).
+    /// Returns each frame's time from being written to its result being read, in milliseconds.
+    /// </summary>
+    public async Task<(double[] LatenciesMs, SegmentResponse[] Responses)> StreamAsync(IReadOnlyList<SegmentRequest> frames, double fps, CancellationToken cancellationToken)
+    {
+        using var call = _client.SegmentStream(cancellationToken: cancellationToken);
+        var sent = new long[frames.Count];
+        var writing = Task.Run(async () =>
+        {
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < frames.Count; i++)
+            {
+                if (fps > 0)
+                {
+                    var due = TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(due, cancellationToken);
+                    }
+                }
+
+                sent[i] = Stopwatch.GetTimestamp();
+                await call.RequestStream.WriteAsync(frames[i], cancellationToken);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }, cancellationToken);
+
+        var latencies = new double[frames.Count];
+        var responses = new SegmentResponse[frames.Count];
+        var n = 0;
+        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            latencies[n] = Stopwatch.GetElapsedTime(sent[n]).TotalMilliseconds; // results come back in input order
+            responses[n++] = response;
+        }
+
+        await writing;
+        if (n != frames.Count)
+        {
+            throw new InvalidOperationException($"the stream ended after {n} of {frames.Count} frames");
+        }
+
+        return (latencies, responses);
     }
 
     public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken)

@@ -6,7 +6,9 @@ using PointRend.Contracts.V1;
 
 namespace PointRend.Cli.Bench;
 
-public sealed record BenchCase(RenderMode Mode, int Scale, int Concurrency);
+/// <param name="Stream">Over SegmentStream (Concurrency streams, frames in order on each) instead of unary calls.</param>
+/// <param name="Fps">With Stream: frames per second per stream, as a camera sends them; 0 = as fast as accepted.</param>
+public sealed record BenchCase(RenderMode Mode, int Scale, int Concurrency, bool Stream = false, double Fps = 0);
 
 public sealed record BenchRow(BenchCase Case, int Requests, double P50Ms, double P99Ms, double MeanMs, double ImagesPerSecond,
     double CoarseMs, double RefineMs, double PointsPerImage, double PixelsPerImage);
@@ -32,6 +34,12 @@ public static class BenchRunner
         }
 
         await backend.SegmentAsync(requests[0], ct);
+        if (benchCase.Stream)
+        {
+            return await RunStreamsAsync(backend as GrpcBackend ?? throw new ArgumentException("--stream needs --server: SegmentStream is a gRPC call"),
+                requests, benchCase, ct);
+        }
+
         var latencies = new ConcurrentBag<double>();
         var responses = new ConcurrentBag<SegmentResponse>();
         var queue = new ConcurrentQueue<SegmentRequest>(requests);
@@ -46,12 +54,27 @@ public static class BenchRunner
             }
         }, ct));
         await Task.WhenAll(workers);
+        return Row(benchCase, latencies, responses, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>Request i goes to stream i % Concurrency, so each stream sees the frames in their order.</summary>
+    private static async Task<BenchRow> RunStreamsAsync(GrpcBackend backend, List<SegmentRequest> requests, BenchCase benchCase, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var streams = await Task.WhenAll(Enumerable.Range(0, benchCase.Concurrency).Select(s =>
+            backend.StreamAsync(requests.Where((_, i) => i % benchCase.Concurrency == s).ToList(), benchCase.Fps, ct)));
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return Row(benchCase, streams.SelectMany(s => s.LatenciesMs), streams.SelectMany(s => s.Responses), wall);
+    }
+
+    private static BenchRow Row(BenchCase benchCase, IEnumerable<double> latencies, IEnumerable<SegmentResponse> responses, double wallSeconds)
+    {
         var sorted = latencies.Order().ToArray();
+        var all = responses.ToList();
         return new BenchRow(benchCase, sorted.Length, Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Average(),
-            sorted.Length / wall,
-            responses.Average(r => r.Timings?.CoarseMs ?? 0), responses.Average(r => r.Timings?.RefineMs ?? 0),
-            responses.Average(r => (double)r.PointsRefined), responses.Average(r => (double)r.Width * r.Height));
+            sorted.Length / wallSeconds,
+            all.Average(r => r.Timings?.CoarseMs ?? 0), all.Average(r => r.Timings?.RefineMs ?? 0),
+            all.Average(r => (double)r.PointsRefined), all.Average(r => (double)r.Width * r.Height));
     }
 
     private static double Percentile(double[] sorted, double q)

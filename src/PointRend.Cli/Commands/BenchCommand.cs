@@ -22,7 +22,9 @@ public static class BenchCommand
         var modes = new Option<string>("--modes") { Description = "modes to time", DefaultValueFactory = _ => "coarse,pointrend,dense" };
         var concurrency = new Option<string>("--concurrency") { Description = "parallel requests per case", DefaultValueFactory = _ => "1" };
         var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
-        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown };
+        var stream = new Option<bool>("--stream") { Description = "send the frames in order over SegmentStream (one stream per --concurrency), as video clients do; needs --server" };
+        var fps = new Option<double>("--fps") { Description = "with --stream: frames per second per stream, like a camera (0 = as fast as the server takes them)" };
+        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown, stream, fps };
         common.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
@@ -42,9 +44,9 @@ public static class BenchCommand
                 {
                     foreach (var m in result.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
                     {
-                        var row = await BenchRunner.RunAsync(backend, loaded, new BenchCase(CommonOptions.ParseMode(m), s, c), options, result.GetValue(repeat), ct);
+                        var row = await BenchRunner.RunAsync(backend, loaded, new BenchCase(CommonOptions.ParseMode(m), s, c, result.GetValue(stream), result.GetValue(fps)), options, result.GetValue(repeat), ct);
                         rows.Add(row);
-                        AnsiConsole.MarkupLineInterpolated($"[grey]{m} x{s} c{c}: p50 {row.P50Ms:F1} ms[/]");
+                        AnsiConsole.MarkupLineInterpolated($"[grey]{m} x{s} c{c}{(row.Case.Stream ? " stream" : "")}: p50 {row.P50Ms:F1} ms[/]");
                     }
                 }
             }
@@ -70,6 +72,10 @@ public static class BenchCommand
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {images} images x {repeat} passes per case; {Environment.ProcessorCount} cores.");
+        sb.AppendLine();
+        sb.AppendLine(rows.FirstOrDefault(r => r.Case.Stream) is { } streamed
+            ? $"Calls: SegmentStream, one stream per unit of concurrency, frames in order{(streamed.Case.Fps > 0 ? FormattableString.Invariant($" at {streamed.Case.Fps:G} fps per stream") : " as fast as accepted")}; latency = frame written to its result read."
+            : "Calls: unary Segment.");
         sb.AppendLine();
         sb.AppendLine("| mode | scale | concurrency | p50 ms | p99 ms | images/s | coarse ms | refine ms | points / pixels | p50 vs dense |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");

@@ -1,0 +1,38 @@
+using PointRend.Testing;
+
+namespace PointRend.Cli.Tests;
+
+/// <summary>`pointrend bench --stream`: frames in order over SegmentStream through a real gateway on loopback.</summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pointrend-bench-").FullName;
+
+    [Fact]
+    public async Task Stream_TwoStreamsOfFrames_EveryFrameComesBackAndARowIsWritten()
+    {
+        await using var server = await GatewayServer.StartAsync();
+        var table = Path.Combine(_dir, "bench.md");
+
+        // A stream that returned fewer results than frames would fail the command.
+        var exit = await SegmentCommandTests.RunAsync(
+            ["bench", .. TestPaths.ValFrames(3), "--server", server.Address, "--stream", "--fps", "50", "--concurrency", "2",
+             "--repeat", "2", "--modes", "coarse", "--scales", "1", "--markdown", table]).DefaultTimeout();
+
+        Assert.Equal(0, exit);
+        var text = await File.ReadAllTextAsync(table);
+        Assert.Contains("SegmentStream, one stream per unit of concurrency, frames in order at 50 fps per stream", text, StringComparison.Ordinal);
+        Assert.Contains("| coarse | 1x | 2 |", text, StringComparison.Ordinal);
+        server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
+    public async Task Stream_WithoutServer_RefusedWithTheReason()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(
+            ["bench", .. TestPaths.ValFrames(1), "--stream", "--repeat", "1", "--modes", "coarse", "--scales", "1"]));
+
+        Assert.Contains("--stream needs --server", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
