@@ -82,19 +82,8 @@ public sealed class QueueHarness : IAsyncDisposable
         LogSink.Entries.Where(e => e.Level >= LogLevel.Error && !expected.Contains(e.EventId.Name)).ToList();
 
     /// <summary>Waits for a condition the system guarantees eventually; bounded by the default test timeout.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, [CallerArgumentExpression(nameof(condition))] string? what = null)
-    {
-        var until = DateTime.UtcNow + PointRend.Testing.TaskExtensions.DefaultTimeoutSpan;
-        while (!await Holds(condition))
-        {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"not true within {PointRend.Testing.TaskExtensions.DefaultTimeoutSpan}: {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, [CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Poll.UntilAsync(() => Holds(condition), what);
 
     private static async Task<bool> Holds(Func<Task<bool>> condition)
     {

@@ -53,14 +53,13 @@ public sealed class MetricsPortTests
         var text = await MetricsScraper.ScrapeAsync(port);
         var before = series.Select(s => MetricsScraper.Value(text, s)).ToArray();
 
-        // Act: distinct slow requests at once.
-        var calls = Enumerable.Range(0, 6)
-            .Select(i => new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960 + i, OutputHeight = 720 })
+        // Act: a burst at once.
+        var calls = TestImages.DistinctSlow(6)
             .Select(async slow =>
             {
                 try
                 {
-                    await server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync;
+                    await server.Client.SegmentAsync(slow).ResponseAsync;
                     return true;
                 }
                 catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.ResourceExhausted)

@@ -19,11 +19,8 @@ public sealed class PoolAndDeadlineTests
             ["Cache:Enabled"] = "false",
         });
 
-        // Act: distinct slow requests (dense at 4x the pixels), so nothing can be shared between them.
-        var calls = Enumerable.Range(0, 6)
-            .Select(i => new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960 + i, OutputHeight = 720 })
-            .Select(slow => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync)
-            .ToList();
+        // Act: distinct slow requests, so nothing can be shared between them.
+        var calls = TestImages.DistinctSlow(6).Select(slow => server.Client.SegmentAsync(slow).ResponseAsync).ToList();
         var outcomes = await Task.WhenAll(calls.Select(async c =>
         {
             try
@@ -58,11 +55,8 @@ public sealed class PoolAndDeadlineTests
             ["Cache:Enabled"] = "false",
         });
         var pool = server.Services.GetRequiredService<InProcessJobRunner>();
-        var calls = Enumerable.Range(0, 4)
-            .Select(i => new SegmentOptions { OutputWidth = 960 + i, OutputHeight = 720 })
-            .Select(options => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, options)).ResponseAsync)
-            .ToList();
-        await WaitUntilAsync(() => pool.Count + calls.Count(c => c.IsCompleted) == calls.Count); // all accepted (a slow machine may finish some)
+        var calls = TestImages.DistinctSlow(4, RenderMode.Pointrend).Select(request => server.Client.SegmentAsync(request).ResponseAsync).ToList();
+        await Poll.UntilAsync(() => pool.Count + calls.Count(c => c.IsCompleted) == calls.Count); // all accepted (a slow machine may finish some)
 
         // Act: the graceful stop Kubernetes triggers with SIGTERM.
         var stopping = server.StopAsync();
@@ -73,16 +67,6 @@ public sealed class PoolAndDeadlineTests
         Assert.All(responses, r => Assert.Equal(720, r.Height));
         Assert.Equal([960, 961, 962, 963], responses.Select(r => r.Width));
         server.AssertNoUnexpectedErrors();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow + PointRend.Testing.TaskExtensions.DefaultTimeoutSpan;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "condition not met in time");
-            await Task.Delay(10);
-        }
     }
 
     [Fact]
@@ -111,9 +95,8 @@ public sealed class PoolAndDeadlineTests
             ["Cache:Enabled"] = "false",
         });
 
-        var calls = Enumerable.Range(0, workers)
-            .Select(i => new SegmentOptions { Mode = RenderMode.Dense, OutputWidth = 960 + i, OutputHeight = 720 })
-            .Select(slow => Assert.ThrowsAsync<RpcException>(() => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, slow)).ResponseAsync))
+        var calls = TestImages.DistinctSlow(workers)
+            .Select(slow => Assert.ThrowsAsync<RpcException>(() => server.Client.SegmentAsync(slow).ResponseAsync))
             .ToList();
         var errors = await Task.WhenAll(calls).DefaultTimeout();
 

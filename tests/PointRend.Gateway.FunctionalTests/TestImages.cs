@@ -20,6 +20,13 @@ internal static class TestImages
         RequestId = id,
     };
 
+    /// <summary>
+    /// Requests that each take real time (at 960x720 and more, 4x the input's pixels; dense: ~1.6 s on 2 cores) and
+    /// differ in output width, so no cache or sharing can answer one from another.
+    /// </summary>
+    public static IEnumerable<SegmentRequest> DistinctSlow(int count, RenderMode mode = RenderMode.Dense) =>
+        Enumerable.Range(0, count).Select(i => Encoded(SamplePng, new SegmentOptions { Mode = mode, OutputWidth = 960 + i, OutputHeight = 720 }));
+
     public static SegmentRequest Raw(byte[] rgb, int width, int height, SegmentOptions? options = null) => new()
     {
         Image = new Image { Raw = new RawImage { Rgb = ByteString.CopyFrom(rgb), Width = width, Height = height } },
