@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
 using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using StbImageWriteSharp;
@@ -24,6 +25,33 @@ public sealed class SegmentProcessorTests(ModelFixture fixture) : IClassFixture<
         Assert.Equal((101, 77), (response.Width, response.Height));
         Assert.Equal(101 * 77, response.ClassRaw.Length);
         Assert.All(response.ClassRaw.ToByteArray(), id => Assert.True(id < 11));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void WarmUp_RunsTheConfiguredFramesThroughEveryModel(int frames)
+    {
+        // Own processor: the warm-up count comes from its options.
+        using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = frames }, NullLoggerFactory.Instance);
+
+        Assert.Equal(frames * processor.Catalog.Models.Count, processor.WarmUp(CancellationToken.None));
+    }
+
+    [Fact]
+    public void WarmUp_Cancelled_Stops()
+    {
+        using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = 2 }, NullLoggerFactory.Instance);
+
+        Assert.Throws<OperationCanceledException>(() => processor.WarmUp(new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
+    public void WarmupFramesBelowZero_IsAValidationError()
+    {
+        var problems = new InferenceOptions { WarmupFrames = -1 }.Validate().ToList();
+
+        Assert.Contains(problems, p => p.Contains("Inference:WarmupFrames is -1", StringComparison.Ordinal));
     }
 
     [Fact]
