@@ -73,6 +73,27 @@ public sealed class ImagingTests
         Assert.Equal(labels, decoded.Data);
     }
 
+    [Fact]
+    public void PngEncoder_CamVidFrameRoundTripsAsRgbAndEachChannelAsGrey()
+    {
+        // A real photograph exercises every row filter; decoding uses stb, independent of the encoder.
+        var frame = ImageDecoder.DecodeRgb8(File.ReadAllBytes(PointRend.Testing.TestPaths.SampleImage), new ImageLimits(1 << 24, 1 << 14));
+        var red = Enumerable.Range(0, frame.Width * frame.Height).Select(i => frame.Pixels[3 * i]).ToArray();
+
+        var rgb = StbImageSharp.ImageResult.FromMemory(PngEncoder.EncodeRgb(frame.Pixels, frame.Width, frame.Height).ToArray(), StbImageSharp.ColorComponents.RedGreenBlue);
+        var grey = StbImageSharp.ImageResult.FromMemory(PngEncoder.EncodeGrey(red, frame.Width, frame.Height).ToArray(), StbImageSharp.ColorComponents.Grey);
+
+        Assert.Equal((frame.Width, frame.Height), (rgb.Width, rgb.Height));
+        Assert.True(frame.Pixels.AsSpan().SequenceEqual(rgb.Data), "RGB pixels differ after a round trip");
+        Assert.True(red.AsSpan().SequenceEqual(grey.Data), "grey pixels differ after a round trip");
+    }
+
+    [Fact]
+    public void PngEncoder_WrongPixelCount_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => PngEncoder.EncodeRgb(new byte[10], 2, 2));
+    }
+
     private static byte[] EncodeJpeg(int width, int height)
     {
         using var stream = new MemoryStream();
