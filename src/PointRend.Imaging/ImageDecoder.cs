@@ -12,6 +12,11 @@ public static class ImageDecoder
     public static RgbImage DecodeRgb8(byte[] encoded, ImageLimits limits)
     {
         var header = ImageProbe.ProbeAndCheck(encoded, limits);
+        if (header.Format == ImageFormat.Png && PngFastPath.TryDecodeRgb8(encoded, header.Width, header.Height) is { } pixels)
+        {
+            return new RgbImage(pixels, header.Width, header.Height);
+        }
+
         ImageResult result;
         try
         {

@@ -94,6 +94,46 @@ public sealed class ImagingTests
         Assert.Throws<ArgumentException>(() => PngEncoder.EncodeRgb(new byte[10], 2, 2));
     }
 
+    [Fact]
+    public void DecodeRgb8_EveryCamVidValFrame_EqualsStb()
+    {
+        // The native-zlib fast path against StbImageSharp, pixel for pixel, on real camera frames.
+        foreach (var path in PointRend.Testing.TestPaths.ValFrames(int.MaxValue))
+        {
+            var bytes = File.ReadAllBytes(path);
+            var stb = StbImageSharp.ImageResult.FromMemory(bytes, StbImageSharp.ColorComponents.RedGreenBlue);
+            var fast = PngFastPath.TryDecodeRgb8(bytes, stb.Width, stb.Height);
+            Assert.NotNull(fast);
+            Assert.True(fast.AsSpan().SequenceEqual(stb.Data), $"{Path.GetFileName(path)} decodes differently");
+            Assert.True(ImageDecoder.DecodeRgb8(bytes, new ImageLimits(1 << 24, 1 << 14)).Pixels.AsSpan().SequenceEqual(stb.Data));
+        }
+    }
+
+    [Theory]
+    [InlineData(ColorComponents.Grey)]
+    [InlineData(ColorComponents.RedGreenBlue)]
+    [InlineData(ColorComponents.RedGreenBlueAlpha)]
+    public void DecodeRgb8_PngOfEachColourTypeFromAnotherEncoder_EqualsStb(ColorComponents components)
+    {
+        // stb's writer picks among all five row filters (Paeth included), so every unfilter path runs.
+        var channels = components switch { ColorComponents.Grey => 1, ColorComponents.RedGreenBlue => 3, _ => 4 };
+        var random = new Random(components.GetHashCode());
+        var pixels = new byte[61 * 37 * channels];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)((i % 97) + random.Next(0, 40)); // gradients with noise: filters other than None win
+        }
+
+        using var stream = new MemoryStream();
+        new ImageWriter().WritePng(pixels, 61, 37, components, stream);
+        var png = stream.ToArray();
+
+        var fast = PngFastPath.TryDecodeRgb8(png, 61, 37);
+        var stb = StbImageSharp.ImageResult.FromMemory(png, StbImageSharp.ColorComponents.RedGreenBlue);
+        Assert.NotNull(fast);
+        Assert.True(fast.AsSpan().SequenceEqual(stb.Data), "pixels differ from stb's");
+    }
+
     private static byte[] EncodeJpeg(int width, int height)
     {
         using var stream = new MemoryStream();
