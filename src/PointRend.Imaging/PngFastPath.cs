@@ -141,8 +141,10 @@ internal static class PngFastPath
                     }
 
                     break;
+                case 2 when previous.IsEmpty:
+                    break; // Up on the first row is None
                 case 2:
-                    for (var i = 0; i < stride && !previous.IsEmpty; i++)
+                    for (var i = 0; i < stride; i++)
                     {
                         row[i] += previous[i];
                     }
