@@ -10,14 +10,24 @@ public interface ISegmentProcessor
 }
 
 /// <summary>
-/// Where the gateway sends work: the in-process pool (embedded default) or Redis streams (distributed).
-/// Which one runs depends only on whether <c>Redis:Configuration</c> is set.
+/// Where the gateway sends work: the in-process pool (embedded default) or Redis streams (distributed), behind the
+/// tiling, cache and fair-share decorators. Which queue runs depends only on whether <c>Redis:Configuration</c> is set.
 /// </summary>
 public interface ISegmentJobRunner
 {
-    /// <summary>Runs the request before <paramref name="deadlineUtc"/>; throws <see cref="SegmentationException"/>
+    /// <summary>Runs the request before <see cref="JobContext.DeadlineUtc"/>; throws <see cref="SegmentationException"/>
     /// with <see cref="SegmentationErrorKind.ResourceExhausted"/> at once when the queue is full.</summary>
-    Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken);
+    Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext job, CancellationToken cancellationToken);
+}
+
+/// <summary>What travels with a request besides its message: when its answer stops being useful, and whose it is.</summary>
+/// <param name="DeadlineUtc">The caller's deadline (or the gateway's default).</param>
+/// <param name="Caller">Who asked (the peer address until authentication exists); empty for in-process callers such
+/// as the CLI. Queues share their workers fairly between callers.</param>
+public readonly record struct JobContext(DateTime DeadlineUtc, string Caller = "")
+{
+    /// <summary>In-process callers (CLI, benchmarks, tests) have a deadline and no caller identity.</summary>
+    public static implicit operator JobContext(DateTime deadlineUtc) => new(deadlineUtc);
 }
 
 /// <summary>Why a request failed, independent of transport; the gateway maps it to a gRPC status code.</summary>
@@ -32,11 +42,24 @@ public enum SegmentationErrorKind
     Internal,
 }
 
-public sealed class SegmentationException(SegmentationErrorKind kind, string message, string? field = null, Exception? inner = null)
+/// <summary>A request that cannot be served. <see cref="Exception.Message"/> is for the caller: it names the field,
+/// the value and the limit, and never holds internal detail (that goes to <see cref="Exception.InnerException"/>
+/// and the logs).</summary>
+public sealed class SegmentationException(
+    SegmentationErrorKind kind, ErrorReason reason, string message, string? field = null, Exception? inner = null, TimeSpan? retryAfter = null)
     : Exception(message, inner)
 {
     public SegmentationErrorKind Kind { get; } = kind;
 
+    /// <summary>Stable machine-readable cause, sent as google.rpc.ErrorInfo.reason.</summary>
+    public ErrorReason Reason { get; } = reason;
+
     /// <summary>The request field at fault (proto path such as <c>options.points_per_step</c>), when one is.</summary>
     public string? Field { get; } = field;
+
+    /// <summary>The missing resource's name (e.g. the model of MODEL_NOT_FOUND), when there is one.</summary>
+    public string? ResourceName { get; init; }
+
+    /// <summary>When a retry may succeed (RESOURCE_EXHAUSTED, UNAVAILABLE); null when retrying cannot help.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
 }

@@ -11,14 +11,13 @@ public static class GatewayApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddStandardUrlOverrides(args);        // --urls / ASPNETCORE_URLS beat appsettings.json's 127.0.0.1:50051
         builder.Services.AddGatewayOptions();          // Gateway, Inference, WorkerPool sections, validated at start
-        builder.Services.AddSegmentProcessor();        // models loaded once, ONNX sessions shared
-        builder.Services.AddSegmentJobRunner(builder.Configuration); // in-process pool, or Redis when configured
+        builder.Services.AddRequestPipeline(builder.Configuration); // validation, tiling, cache, fair share; in-process pool or Redis
         builder.Services.AddGatewayGrpc(builder.Configuration); // gRPC, message limits, health, reflection, metrics port
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.LoadModelsAtStart();                       // a broken model stops start-up here, with the reason; embedded: warm-up
-        app.MapGatewayEndpoints();                     // Segmentation, health, reflection, /metrics
+        app.MapGatewayEndpoints();                     // SegmentationService, health, reflection, /metrics
         return app;
     }
 }

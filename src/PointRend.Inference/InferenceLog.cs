@@ -13,9 +13,12 @@ internal static partial class InferenceLog
     [LoggerMessage(3, LogLevel.Information, "Models folder {Path}", EventName = "ModelsPath")]
     public static partial void ModelsPath(ILogger logger, string path);
 
-    [LoggerMessage(4, LogLevel.Error, "Request {RequestId} failed unexpectedly", EventName = "ProcessFailed")]
-    public static partial void ProcessFailed(ILogger logger, Exception exception, string requestId);
+    [LoggerMessage(4, LogLevel.Error, "Request {CorrelationId} failed unexpectedly", EventName = "ProcessFailed")]
+    public static partial void ProcessFailed(ILogger logger, Exception exception, string correlationId);
 
     [LoggerMessage(5, LogLevel.Information, "Warmed up model {Model} with {Frames} synthetic frames in {Ms:F0} ms (last frame {LastMs:F1} ms)", EventName = "WarmedUp")]
     public static partial void WarmedUp(ILogger logger, string model, int frames, double ms, double lastMs);
+
+    [LoggerMessage(6, LogLevel.Debug, "Image refused as {Kind}", EventName = "ImageRefused")]
+    public static partial void ImageRefused(ILogger logger, Exception exception, string kind);
 }

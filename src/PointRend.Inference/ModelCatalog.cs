@@ -14,7 +14,11 @@ public sealed class ModelCatalog : IDisposable
         DefaultModel = defaultModel;
         Provider = provider;
         _models = models;
+        Manifests = new ModelManifests(modelsPath, defaultModel, models.Values.ToDictionary(m => m.Name, m => m.Manifest, StringComparer.Ordinal));
     }
+
+    /// <summary>The same models' model.json data, for validation and listing.</summary>
+    public ModelManifests Manifests { get; }
 
     public string ModelsPath { get; }
 

@@ -29,7 +29,7 @@ public sealed partial class SegmentProcessor
         {
             var request = new SegmentRequest
             {
-                RequestId = $"warmup-{model.Name}",
+                CorrelationId = $"warmup-{model.Name}",
                 Image = image,
                 Options = new SegmentOptions { Model = model.Name, Mode = Contracts.V1.RenderMode.Pointrend },
             };

@@ -6,9 +6,8 @@ using Microsoft.ML.OnnxRuntime;
 using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using PointRend.Core;
-using ProtoRenderMode = PointRend.Contracts.V1.RenderMode;
-using RenderMode = PointRend.Core.RenderMode;
 using PointRend.Imaging;
+using PointRend.Inference.Validation;
 
 namespace PointRend.Inference;
 
@@ -19,6 +18,7 @@ namespace PointRend.Inference;
 public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 {
     private readonly InferenceOptions _options;
+    private readonly RequestValidator _validator;
     private readonly ILogger _logger;
 
     public SegmentProcessor(ModelCatalog catalog, InferenceOptions options, ILogger<SegmentProcessor> logger)
@@ -26,6 +26,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         Catalog = catalog;
         _options = options;
         _logger = logger;
+        _validator = new RequestValidator(catalog.Manifests, options);
     }
 
     public ModelCatalog Catalog { get; }
@@ -37,28 +38,8 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         return new SegmentProcessor(catalog, options, loggerFactory.CreateLogger<SegmentProcessor>());
     }
 
-    public ListModelsResponse ListModels()
-    {
-        var response = new ListModelsResponse();
-        foreach (var model in Catalog.Models.OrderBy(m => m.Name, StringComparer.Ordinal))
-        {
-            var m = model.Manifest;
-            var info = new ModelInfo
-            {
-                Name = m.Name,
-                Version = m.Version,
-                DefaultSteps = m.Defaults.Steps,
-                DefaultPoints = m.Defaults.Points,
-                CoarseStride = m.Coarse.Stride,
-                IsDefault = m.Name == Catalog.DefaultModel,
-                ExecutionProvider = model.Provider.ToString().ToLowerInvariant(),
-            };
-            info.Classes.Add(m.Classes.Select(c => new ClassInfo { Id = c.Id, Name = c.Name, ColorRgb = c.ColorRgb }));
-            response.Models.Add(info);
-        }
-
-        return response;
-    }
+    /// <summary>The served models with this process's execution provider.</summary>
+    public ListModelsResponse ListModels() => ModelListing.From(Catalog.Manifests, Catalog.Provider.ToString().ToLowerInvariant());
 
     public SegmentResponse Process(SegmentRequest request, CancellationToken cancellationToken)
     {
@@ -77,8 +58,8 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         }
         catch (Exception ex)
         {
-            InferenceLog.ProcessFailed(_logger, ex, request.RequestId);
-            throw InferenceErrors.Internal(request.RequestId, ex);
+            InferenceLog.ProcessFailed(_logger, ex, request.CorrelationId);
+            throw InferenceErrors.Internal(request.CorrelationId, ex);
         }
     }
 
@@ -86,34 +67,27 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         var options = request.Options ?? new SegmentOptions();
-        var model = ResolveModel(options.Model);
-        var render = RenderSettings(options, model);
+        var plan = _validator.Validate(request.Image, options);
+        var model = Catalog.TryGet(plan.Model.Name, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.Model.Name, Catalog.Manifests.Names);
         ct.ThrowIfCancellationRequested();
 
-        var image = Decode(request.Image);
-        var outW = options.OutputWidth == 0 ? image.Width : options.OutputWidth;
-        var outH = options.OutputHeight == 0 ? image.Height : options.OutputHeight;
-        if ((long)outW * outH > _options.MaxOutputPixels)
-        {
-            throw InferenceErrors.OutputTooLarge(outW, outH, _options);
-        }
-
+        var image = Decode(request.Image!);
         var decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, WithOutput(render, options, model, image.Width, image.Height, outW, outH), runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render, runOptions);
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();
         var response = new SegmentResponse
         {
-            RequestId = request.RequestId,
+            CorrelationId = request.CorrelationId,
             Model = model.Name,
             ModelVersion = model.Manifest.Version,
-            Width = outW,
-            Height = outH,
+            Width = plan.OutputWidth,
+            Height = plan.OutputHeight,
             PointsRefined = result.Render.PointsRefined,
         };
         OutputEncoder.Encode(options.Outputs, model, result.Render, image.Rgb.Span, image.Width, image.Height, response);
@@ -128,112 +102,23 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         return response;
     }
 
-    private LoadedModel ResolveModel(string name)
+    /// <summary>Pixels of an image the validator already accepted; only the encoded body can still be found bad here.</summary>
+    private (ReadOnlyMemory<byte> Rgb, int Width, int Height) Decode(Image image)
     {
-        var wanted = string.IsNullOrEmpty(name) ? Catalog.DefaultModel : name;
-        return Catalog.TryGet(wanted, out var model) ? model : throw InferenceErrors.UnknownModel(wanted, Catalog.Models.Select(m => m.Name));
-    }
-
-    /// <summary>
-    /// Without explicit steps, subdivide until the grid reaches the output size (as the paper does for larger
-    /// masks) rather than stopping at the model default and upsampling bilinearly, which would blur the boundaries
-    /// a larger output is asked for; capped by the model's max_steps.
-    /// </summary>
-    private static RenderOptions WithOutput(RenderOptions render, SegmentOptions o, LoadedModel model, int width, int height, int outW, int outH)
-    {
-        var steps = render.Steps;
-        if (o.SubdivisionSteps == 0 && render.Mode == RenderMode.PointRend)
+        if (image.SourceCase == Image.SourceOneofCase.Raw)
         {
-            var m = model.Manifest;
-            var multiple = m.Input.SizeMultiple;
-            var gridH = (height + multiple - 1) / multiple * multiple / m.Coarse.Stride;
-            var gridW = (width + multiple - 1) / multiple * multiple / m.Coarse.Stride;
-            while (steps < m.Limits.MaxSteps && ((gridH << steps) < outH || (gridW << steps) < outW))
-            {
-                steps++;
-            }
+            return (image.Raw.Rgb.Memory, image.Raw.Width, image.Raw.Height);
         }
 
-        return render with { Steps = steps, OutputHeight = outH, OutputWidth = outW };
-    }
-
-    private static RenderOptions RenderSettings(SegmentOptions o, LoadedModel model)
-    {
-        var limits = model.Manifest.Limits;
-        var defaults = model.Manifest.Defaults;
-        var mode = o.Mode switch
+        try
         {
-            ProtoRenderMode.Unspecified or ProtoRenderMode.Pointrend => RenderMode.PointRend,
-            ProtoRenderMode.Coarse => RenderMode.Coarse,
-            ProtoRenderMode.Dense => RenderMode.Dense,
-            _ => throw InferenceErrors.UnknownMode((int)o.Mode),
-        };
-        if (o.SubdivisionSteps < 0 || o.SubdivisionSteps > limits.MaxSteps)
-        {
-            throw InferenceErrors.OutOfRange("options.subdivision_steps", o.SubdivisionSteps, 1, limits.MaxSteps, $"model '{model.Name}' limits.max_steps");
+            var decoded = ImageDecoder.DecodeRgb8(WholeArray(image.Encoded), _validator.Limits);
+            return (decoded.Pixels, decoded.Width, decoded.Height);
         }
-
-        if (o.PointsPerStep < 0 || o.PointsPerStep > limits.MaxPoints)
+        catch (ImageException ex)
         {
-            throw InferenceErrors.OutOfRange("options.points_per_step", o.PointsPerStep, 1, limits.MaxPoints, $"model '{model.Name}' limits.max_points");
-        }
-
-        if (o.OutputWidth < 0)
-        {
-            throw InferenceErrors.NegativeOutput("options.output_width", o.OutputWidth);
-        }
-
-        if (o.OutputHeight < 0)
-        {
-            throw InferenceErrors.NegativeOutput("options.output_height", o.OutputHeight);
-        }
-
-        var steps = o.SubdivisionSteps == 0 ? defaults.Steps : o.SubdivisionSteps;
-        var points = o.PointsPerStep == 0 ? defaults.Points : o.PointsPerStep;
-        return new RenderOptions(mode, steps, points, 0, 0);
-    }
-
-    private (ReadOnlyMemory<byte> Rgb, int Width, int Height) Decode(Image? image)
-    {
-        var limits = new ImageLimits(_options.MaxImagePixels, _options.MaxImageSide);
-        switch (image?.SourceCase)
-        {
-            case Image.SourceOneofCase.Raw:
-                var raw = image.Raw;
-                if (raw.Width <= 0 || raw.Height <= 0)
-                {
-                    throw InferenceErrors.RawSize(raw.Width, raw.Height, raw.Width <= 0 ? "image.raw.width" : "image.raw.height");
-                }
-
-                if (raw.Width > _options.MaxImageSide || raw.Height > _options.MaxImageSide || (long)raw.Width * raw.Height > _options.MaxImagePixels)
-                {
-                    throw InferenceErrors.ImageTooLarge(raw.Width, raw.Height, _options, "image.raw");
-                }
-
-                if (raw.Rgb.Length != (long)raw.Width * raw.Height * 3)
-                {
-                    throw InferenceErrors.RawLength(raw.Rgb.Length, raw.Width, raw.Height);
-                }
-
-                return (raw.Rgb.Memory, raw.Width, raw.Height);
-
-            case Image.SourceOneofCase.Encoded when !image.Encoded.IsEmpty:
-                try
-                {
-                    var decoded = ImageDecoder.DecodeRgb8(WholeArray(image.Encoded), limits);
-                    return (decoded.Pixels, decoded.Width, decoded.Height);
-                }
-                catch (ImageException ex) when (ex.Kind == ImageErrorKind.TooLarge)
-                {
-                    throw InferenceErrors.ImageTooLarge(ex.Width, ex.Height, _options, "image.encoded");
-                }
-                catch (ImageException ex)
-                {
-                    throw InferenceErrors.BadImage(ex, "image.encoded");
-                }
-
-            default:
-                throw InferenceErrors.NoImage();
+            InferenceLog.ImageRefused(_logger, ex, ex.Kind.ToString());
+            throw InferenceErrors.BadImage(ex, "image.encoded", _options);
         }
     }
 

@@ -5,8 +5,8 @@ namespace PointRend.Queueing;
 
 internal static partial class QueueingLog
 {
-    [LoggerMessage(101, LogLevel.Debug, "Enqueued job {JobId} for request {RequestId}; {Length} jobs outstanding", EventName = "JobEnqueued")]
-    public static partial void Enqueued(ILogger logger, string jobId, string requestId, long length);
+    [LoggerMessage(101, LogLevel.Debug, "Enqueued job {JobId} for request {CorrelationId}; {Length} jobs outstanding", EventName = "JobEnqueued")]
+    public static partial void Enqueued(ILogger logger, string jobId, string correlationId, long length);
 
     [LoggerMessage(102, LogLevel.Warning, "Could not read the result of job {JobId}; will retry on reconnect or at the deadline", EventName = "ResultReadFailed")]
     public static partial void ResultReadFailed(ILogger logger, Exception exception, string jobId);
@@ -32,11 +32,14 @@ internal static partial class QueueingLog
     [LoggerMessage(109, LogLevel.Information, "Job {JobId} skipped: withdrawn by its caller", EventName = "JobWithdrawn")]
     public static partial void Withdrawn(ILogger logger, string jobId);
 
-    [LoggerMessage(110, LogLevel.Warning, "Job {JobId} (request {RequestId}) rejected with {Kind}: {Message}; moved to the dead-letter stream", EventName = "JobRejected")]
-    public static partial void Rejected(ILogger logger, string jobId, string requestId, SegmentationErrorKind kind, string message);
+    [LoggerMessage(110, LogLevel.Information, "Job {JobId} (request {CorrelationId}) refused with {Kind}: {Message}", EventName = "JobRejected")]
+    public static partial void Rejected(ILogger logger, string jobId, string correlationId, SegmentationErrorKind kind, string message);
 
-    [LoggerMessage(111, LogLevel.Error, "Job {JobId} (request {RequestId}) failed unexpectedly; moved to the dead-letter stream", EventName = "JobFailed")]
-    public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string requestId);
+    [LoggerMessage(111, LogLevel.Error, "Job {JobId} (request {CorrelationId}) failed unexpectedly; moved to the dead-letter stream", EventName = "JobFailed")]
+    public static partial void JobFailed(ILogger logger, Exception exception, string jobId, string correlationId);
+
+    [LoggerMessage(113, LogLevel.Warning, "Redis at {Endpoint} is not reachable; refusing the request with UNAVAILABLE", EventName = "QueueUnreachable")]
+    public static partial void Unreachable(ILogger logger, Exception? exception, string endpoint);
 
     [LoggerMessage(120, LogLevel.Warning, "Result cache unavailable for {Key}; serving without it", EventName = "CacheFailed")]
     public static partial void CacheFailed(ILogger logger, Exception exception, string key);

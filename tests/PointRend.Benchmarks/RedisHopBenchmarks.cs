@@ -34,8 +34,10 @@ public class RedisHopBenchmarks
         var queue = new QueueOptions();
         _gatewayRedis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(redis, "bench-gateway"));
         _workerRedis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(redis, "bench-worker"));
-        _runner = new RedisJobRunner(_gatewayRedis, Options.Create(redis), Options.Create(queue), NullLogger<RedisJobRunner>.Instance);
-        var consumer = new RedisJobConsumer(_workerRedis, new AnswerAtOnce(), Options.Create(redis), Options.Create(queue), NullLogger<RedisJobConsumer>.Instance);
+        _runner = new RedisJobRunner(_gatewayRedis, Options.Create(redis), Options.Create(queue),
+            new WorkerPresence(_gatewayRedis, Options.Create(redis), Options.Create(queue)), NullLogger<RedisJobRunner>.Instance);
+        var consumer = new RedisJobConsumer(_workerRedis, new AnswerAtOnce(), Options.Create(redis), Options.Create(queue),
+            new WorkerPresence(_workerRedis, Options.Create(redis), Options.Create(queue)), NullLogger<RedisJobConsumer>.Instance);
         _stop = new CancellationTokenSource();
         _consumer = Task.Run(() => consumer.RunAsync(_stop.Token));
         _request = new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.SampleImage)) } };
@@ -61,6 +63,6 @@ public class RedisHopBenchmarks
         private static readonly ByteString Labels = ByteString.CopyFrom(new byte[480 * 360]);
 
         public SegmentResponse Process(SegmentRequest request, CancellationToken cancellationToken) =>
-            new() { RequestId = request.RequestId, Model = "bench", ModelVersion = "1", Width = 480, Height = 360, ClassRaw = Labels };
+            new() { CorrelationId = request.CorrelationId, Model = "bench", ModelVersion = "1", Width = 480, Height = 360, ClassRaw = Labels };
     }
 }

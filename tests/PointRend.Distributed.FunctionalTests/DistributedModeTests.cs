@@ -12,7 +12,7 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
 {
     private static SegmentRequest Request(string path, string id, SegmentOptions? options = null) => new()
     {
-        RequestId = id,
+        CorrelationId = id,
         Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(path)) },
         Options = options ?? new SegmentOptions { Outputs = new OutputSelection { ClassRaw = true } },
     };
@@ -74,14 +74,14 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
 
         Assert.False(first.CacheHit);
         Assert.True(second.CacheHit);
-        Assert.Equal("second", second.RequestId);
+        Assert.Equal("second", second.CorrelationId);
         Assert.Equal(first.ClassRaw, second.ClassRaw);
     }
 
     [Fact]
     public async Task UndecodableImageIsInvalidArgumentAndDeadLetteredWhileOthersAreServed()
     {
-        var poisoned = new SegmentRequest { RequestId = "poison", Image = new Image { Encoded = ByteString.CopyFrom(1, 2, 3, 4, 5, 6, 7, 8) } };
+        var poisoned = new SegmentRequest { CorrelationId = "poison", Image = new Image { Encoded = ByteString.CopyFrom(1, 2, 3, 4, 5, 6, 7, 8) } };
         var good = Request(TestPaths.ValFrames(2)[1], "good", new SegmentOptions { Mode = RenderMode.Coarse });
 
         var bad = cluster.Gateway.Client.SegmentAsync(poisoned).ResponseAsync;

@@ -24,17 +24,17 @@ public sealed class FakeProcessor : ISegmentProcessor
 
     public SegmentResponse Process(SegmentRequest request, CancellationToken cancellationToken)
     {
-        _seen.Enqueue(request.RequestId);
+        _seen.Enqueue(request.CorrelationId);
         Gate?.Task.Wait(cancellationToken);
         var bytes = request.Image?.Encoded ?? ByteString.Empty;
         if (bytes == Poison)
         {
-            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, "image.encoded is neither PNG nor JPEG", "image.encoded");
+            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, ErrorReason.ImageUnsupportedFormat, "image.encoded is neither PNG nor JPEG", "image.encoded");
         }
 
-        return new SegmentResponse { RequestId = request.RequestId, Model = "fake", ModelVersion = "1", ClassRaw = bytes, Width = bytes.Length, Height = 1 };
+        return new SegmentResponse { CorrelationId = request.CorrelationId, Model = "fake", ModelVersion = "1", ClassRaw = bytes, Width = bytes.Length, Height = 1 };
     }
 
     public static SegmentRequest Request(string id, string content) =>
-        new() { RequestId = id, Image = new Image { Encoded = ByteString.CopyFrom(Encoding.UTF8.GetBytes(content)) } };
+        new() { CorrelationId = id, Image = new Image { Encoded = ByteString.CopyFrom(Encoding.UTF8.GetBytes(content)) } };
 }

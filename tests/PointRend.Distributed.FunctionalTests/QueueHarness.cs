@@ -25,7 +25,8 @@ public sealed class QueueHarness : IAsyncDisposable
         Queue = queue;
         GatewayRedis = gatewayRedis;
         Keys = new RedisKeys(prefix);
-        Runner = new RedisJobRunner(gatewayRedis, Options.Create(RedisOptions), Options.Create(queue), Logs.CreateLogger<RedisJobRunner>());
+        Runner = new RedisJobRunner(gatewayRedis, Options.Create(RedisOptions), Options.Create(queue),
+            new WorkerPresence(gatewayRedis, Options.Create(RedisOptions), Options.Create(queue)), Logs.CreateLogger<RedisJobRunner>());
     }
 
     public string Prefix { get; }
@@ -61,7 +62,8 @@ public sealed class QueueHarness : IAsyncDisposable
     public async Task<RedisJobConsumer> AddConsumerAsync(ISegmentProcessor processor)
     {
         var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(RedisOptions, "test-worker"));
-        var consumer = new RedisJobConsumer(redis, processor, Options.Create(RedisOptions), Options.Create(Queue), Logs.CreateLogger<RedisJobConsumer>());
+        var consumer = new RedisJobConsumer(redis, processor, Options.Create(RedisOptions), Options.Create(Queue),
+            new WorkerPresence(redis, Options.Create(RedisOptions), Options.Create(Queue)), Logs.CreateLogger<RedisJobConsumer>());
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => consumer.RunAsync(stop.Token));
         _consumers.Add((redis, stop, run));

@@ -58,7 +58,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
 
         var response = await harness.Runner.RunAsync(FakeProcessor.Request("after", "a"), Deadline(), default).DefaultTimeout();
 
-        Assert.Equal("after", response.RequestId);
+        Assert.Equal("after", response.CorrelationId);
         Assert.Equal(["before", "after"], processor.Seen);
     }
 
@@ -81,7 +81,7 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
 
         var response = await harness.Runner.RunAsync(FakeProcessor.Request("late", "l"), Deadline(), default).DefaultTimeout();
 
-        Assert.Equal("late", response.RequestId);
+        Assert.Equal("late", response.CorrelationId);
     }
 
     [Fact]

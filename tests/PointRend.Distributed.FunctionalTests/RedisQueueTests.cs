@@ -18,7 +18,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
 
         var response = await harness.Runner.RunAsync(FakeProcessor.Request("r1", "abc"), Deadline(), default).DefaultTimeout();
 
-        Assert.Equal("r1", response.RequestId);
+        Assert.Equal("r1", response.CorrelationId);
         Assert.Equal("abc", response.ClassRaw.ToStringUtf8());
         Assert.Equal(0, await harness.BacklogAsync());
         Assert.Empty(await harness.Db.StreamPendingMessagesAsync(harness.Keys.Jobs, harness.Queue.ConsumerGroup, 10, RedisValue.Null));
@@ -94,7 +94,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
         var processor = new FakeProcessor();
         await harness.AddConsumerAsync(processor);
 
-        var poisoned = harness.Runner.RunAsync(new SegmentRequest { RequestId = "bad", Image = new Image { Encoded = FakeProcessor.Poison } }, Deadline(), default);
+        var poisoned = harness.Runner.RunAsync(new SegmentRequest { CorrelationId = "bad", Image = new Image { Encoded = FakeProcessor.Poison } }, Deadline(), default);
         var good = harness.Runner.RunAsync(FakeProcessor.Request("good", "fine"), Deadline(), default);
 
         var error = await Assert.ThrowsAsync<SegmentationException>(() => poisoned.DefaultTimeout());

@@ -57,7 +57,7 @@ public sealed class ResultCacheTests(RedisServerFixture redis) : IClassFixture<R
 
         await cache.SetAsync("k", Response("x", 10), default);
 
-        Assert.Equal("x", (await cache.GetAsync("k", default))?.RequestId);
+        Assert.Equal("x", (await cache.GetAsync("k", default))?.CorrelationId);
         var ttl = await mux.GetDatabase().KeyTimeToLiveAsync(new RedisKeys(prefix).Cache("k"));
         Assert.InRange(ttl!.Value, TimeSpan.FromMinutes(6), TimeSpan.FromMinutes(7));
     }
@@ -70,15 +70,15 @@ public sealed class ResultCacheTests(RedisServerFixture redis) : IClassFixture<R
         var runner = new CachingJobRunner(inner, new MemoryResultCache(Options.Create(new CacheOptions()), TimeProvider.System), models);
         var deadline = DateTime.UtcNow.AddMinutes(1);
 
-        var first = await runner.RunAsync(new SegmentRequest { RequestId = "1", Image = Frame }, deadline, default);
-        var second = await runner.RunAsync(new SegmentRequest { RequestId = "2", Image = Frame }, deadline, default);
+        var first = await runner.RunAsync(new SegmentRequest { CorrelationId = "1", Image = Frame }, deadline, default);
+        var second = await runner.RunAsync(new SegmentRequest { CorrelationId = "2", Image = Frame }, deadline, default);
         var expired = await Assert.ThrowsAsync<SegmentationException>(
-            () => runner.RunAsync(new SegmentRequest { RequestId = "3", Image = Frame }, DateTime.UtcNow.AddSeconds(-1), default));
+            () => runner.RunAsync(new SegmentRequest { CorrelationId = "3", Image = Frame }, DateTime.UtcNow.AddSeconds(-1), default));
 
         Assert.Equal(1, inner.Calls);
         Assert.False(first.CacheHit);
         Assert.True(second.CacheHit);
-        Assert.Equal("2", second.RequestId);
+        Assert.Equal("2", second.CorrelationId);
         Assert.Equal(first.ClassRaw, second.ClassRaw);
         Assert.Equal(SegmentationErrorKind.DeadlineExceeded, expired.Kind);
     }
@@ -102,21 +102,21 @@ public sealed class ResultCacheTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     private static SegmentResponse Response(string id, int bytes) =>
-        new() { RequestId = id, Model = "fake", ModelVersion = "1", ClassRaw = ByteString.CopyFrom(new byte[bytes]) };
+        new() { CorrelationId = id, Model = "fake", ModelVersion = "1", ClassRaw = ByteString.CopyFrom(new byte[bytes]) };
 
     private sealed class CountingRunner : ISegmentJobRunner
     {
         public int Calls { get; private set; }
 
-        public Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken)
+        public Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext job, CancellationToken cancellationToken)
         {
-            if (deadlineUtc <= DateTime.UtcNow)
+            if (job.DeadlineUtc <= DateTime.UtcNow)
             {
-                throw new SegmentationException(SegmentationErrorKind.DeadlineExceeded, "late");
+                throw new SegmentationException(SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, "late");
             }
 
             Calls++;
-            return Task.FromResult(Response(request.RequestId, 100));
+            return Task.FromResult(Response(request.CorrelationId, 100));
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class TilingTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
 
     private static SegmentRequest Request(string id) => new()
     {
-        RequestId = id,
+        CorrelationId = id,
         Image = new Image { Raw = Panorama() },
         Options = new SegmentOptions { Mode = RenderMode.Coarse, Outputs = new OutputSelection { ClassRaw = true, ClassPng = true } },
     };
@@ -39,7 +39,7 @@ public sealed class TilingTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
     [Fact]
     public async Task SegmentTiledStreamsEachTilesCentreThenTheStitchedWhole()
     {
-        using var call = cluster.Gateway.Client.SegmentTiled(Request("tiled"));
+        using var call = cluster.Gateway.Client.SegmentTiled(Tiled(Request("tiled")));
         var parts = new List<SegmentTiledResponse>();
         while (await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout())
         {
@@ -86,12 +86,12 @@ public sealed class TilingTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
         request.Options.PointsPerStep = 1000; // options no other test uses, so the first call misses
 
         var first = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
-        request.RequestId = "second";
+        request.CorrelationId = "second";
         var second = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
 
         Assert.False(first.CacheHit);
         Assert.True(second.CacheHit);
-        Assert.Equal(("second", 2), (second.RequestId, second.Tiles));
+        Assert.Equal(("second", 2), (second.CorrelationId, second.Tiles));
         Assert.Equal(first.ClassRaw, second.ClassRaw);
     }
 
@@ -101,10 +101,13 @@ public sealed class TilingTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
         var request = Request("resize");
         request.Options.OutputWidth = 720;
 
-        using var call = cluster.Gateway.Client.SegmentTiled(request);
+        using var call = cluster.Gateway.Client.SegmentTiled(Tiled(request));
         var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("input resolution", error.Status.Detail);
     }
+
+    private static SegmentTiledRequest Tiled(SegmentRequest request) =>
+        new() { Image = request.Image, Options = request.Options, CorrelationId = request.CorrelationId };
 }

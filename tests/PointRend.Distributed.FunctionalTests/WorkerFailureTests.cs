@@ -14,7 +14,7 @@ public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<
 
     private static SegmentRequest Request(string path) => new()
     {
-        RequestId = Path.GetFileName(path),
+        CorrelationId = Path.GetFileName(path),
         Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(path)) },
         Options = Slow,
     };
@@ -34,7 +34,7 @@ public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<
 
         var responses = await Task.WhenAll(calls).DefaultTimeout();
 
-        Assert.Equal(frames.Select(Path.GetFileName), responses.Select(r => r.RequestId));
+        Assert.Equal(frames.Select(Path.GetFileName), responses.Select(r => r.CorrelationId));
         Assert.All(responses, r => Assert.Equal(960, r.Width));
         Assert.Contains($"Job {inFlight} reclaimed", survivor.Output); // the kill landed mid-job, and the job was not lost
         Assert.Equal(0, await cluster.Db.StreamLengthAsync(cluster.Keys.Jobs));

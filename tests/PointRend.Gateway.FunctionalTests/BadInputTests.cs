@@ -11,39 +11,48 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
 {
     public static TheoryData<string> Cases => new(BadRequests.Keys);
 
-    private static readonly Dictionary<string, (Func<SegmentRequest> Request, StatusCode Code, string? Field, string MessagePart)> BadRequests = new()
+    private static readonly Dictionary<string, (Func<SegmentRequest> Request, StatusCode Code, string? Field, string MessagePart, string Reason)> BadRequests = new()
     {
-        ["corrupt bytes"] = (() => TestImages.Encoded("this is not an image"u8.ToArray()), StatusCode.InvalidArgument, "image.encoded", "neither PNG nor JPEG"),
-        ["truncated png"] = (() => TestImages.Encoded(TestImages.SamplePng[..(TestImages.SamplePng.Length / 2)]), StatusCode.InvalidArgument, "image.encoded", "truncated"),
-        ["png header only"] = (() => TestImages.Encoded(TestImages.SamplePng[..20]), StatusCode.InvalidArgument, "image.encoded", "truncated"),
-        ["forged 100000x100000 header"] = (() => TestImages.Encoded(TestImages.ForgedPng(100_000, 100_000)), StatusCode.InvalidArgument, "image.encoded", "100000x100000"),
-        ["zero-sized png"] = (() => TestImages.Encoded(TestImages.ForgedPng(0, 360)), StatusCode.InvalidArgument, "image.encoded", "0x360"),
-        ["no image"] = (() => new SegmentRequest(), StatusCode.InvalidArgument, "image", "image is empty"),
-        ["raw zero width"] = (() => TestImages.Raw([], 0, 360), StatusCode.InvalidArgument, "image.raw.width", "0x360"),
-        ["raw length mismatch"] = (() => TestImages.Raw(new byte[100], 480, 360), StatusCode.InvalidArgument, "image.raw.rgb", "518400"),
-        ["unknown model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "no-such-model" }), StatusCode.NotFound, null, "no-such-model"),
-        ["steps above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = 99 }), StatusCode.InvalidArgument, "options.subdivision_steps", "max_steps"),
-        ["negative steps"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = -1 }), StatusCode.InvalidArgument, "options.subdivision_steps", "-1"),
-        ["points above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = 10_000_000 }), StatusCode.InvalidArgument, "options.points_per_step", "max_points"),
-        ["negative points"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = -5 }), StatusCode.InvalidArgument, "options.points_per_step", "-5"),
-        ["output too large"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { OutputWidth = 100_000, OutputHeight = 100_000 }), StatusCode.InvalidArgument, "options.output_width", "Inference:MaxOutputPixels"),
-        ["unknown mode"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = (RenderMode)42 }), StatusCode.InvalidArgument, "options.mode", "42"),
+        ["corrupt bytes"] = (() => TestImages.Encoded("this is not an image"u8.ToArray()), StatusCode.InvalidArgument, "image.encoded", "neither PNG nor JPEG", "IMAGE_UNSUPPORTED_FORMAT"),
+        ["truncated png"] = (() => TestImages.Encoded(TestImages.SamplePng[..(TestImages.SamplePng.Length / 2)]), StatusCode.InvalidArgument, "image.encoded", "truncated", "IMAGE_CORRUPT"),
+        ["png header only"] = (() => TestImages.Encoded(TestImages.SamplePng[..20]), StatusCode.InvalidArgument, "image.encoded", "truncated", "IMAGE_CORRUPT"),
+        ["forged 100000x100000 header"] = (() => TestImages.Encoded(TestImages.ForgedPng(100_000, 100_000)), StatusCode.InvalidArgument, "image.encoded", "100000x100000", "IMAGE_TOO_LARGE"),
+        ["zero-sized png"] = (() => TestImages.Encoded(TestImages.ForgedPng(0, 360)), StatusCode.InvalidArgument, "image.encoded", "0x360", "IMAGE_INVALID_SIZE"),
+        ["no image"] = (() => new SegmentRequest(), StatusCode.InvalidArgument, "image", "image is empty", "IMAGE_MISSING"),
+        ["raw zero width"] = (() => TestImages.Raw([], 0, 360), StatusCode.InvalidArgument, "image.raw.width", "0x360", "IMAGE_INVALID_SIZE"),
+        ["raw length mismatch"] = (() => TestImages.Raw(new byte[100], 480, 360), StatusCode.InvalidArgument, "image.raw.rgb", "518400", "IMAGE_INVALID_SIZE"),
+        ["unknown model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "no-such-model" }), StatusCode.NotFound, null, "no-such-model", "MODEL_NOT_FOUND"),
+        ["steps above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = 99 }), StatusCode.InvalidArgument, "options.subdivision_steps", "max_steps", "OPTION_INVALID"),
+        ["negative steps"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { SubdivisionSteps = -1 }), StatusCode.InvalidArgument, "options.subdivision_steps", "-1", "OPTION_INVALID"),
+        ["points above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = 10_000_000 }), StatusCode.InvalidArgument, "options.points_per_step", "max_points", "OPTION_INVALID"),
+        ["negative points"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { PointsPerStep = -5 }), StatusCode.InvalidArgument, "options.points_per_step", "-5", "OPTION_INVALID"),
+        ["output too large"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { OutputWidth = 100_000, OutputHeight = 100_000 }), StatusCode.InvalidArgument, "options.output_width", "Inference:MaxOutputPixels", "OUTPUT_TOO_LARGE"),
+        ["dense 4096x4096 over the cost limit"] = (() => TestImages.Encoded(TestImages.ForgedPng(4096, 4096), new SegmentOptions { Mode = RenderMode.Dense }), StatusCode.ResourceExhausted, null, "Gateway:MaxRequestCost", "COST_LIMIT"),
+        ["unknown mode"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = (RenderMode)42 }), StatusCode.InvalidArgument, "options.mode", "42", "OPTION_INVALID"),
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Segment_BadInput_RefusedWithExactStatusThenStillServes(string name)
     {
-        var (request, code, field, messagePart) = BadRequests[name];
+        var (request, code, field, messagePart, reason) = BadRequests[name];
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => fixture.Server.Client.SegmentAsync(request()).ResponseAsync).DefaultTimeout();
 
         Assert.Equal(code, ex.StatusCode);
         Assert.Contains(messagePart, ex.Status.Detail, StringComparison.Ordinal);
+        ErrorDetails.AssertClean(ex.Status.Detail);
+        var status = ex.GetRpcStatus()!;
+        Assert.Equal((reason, "pointrend.grpc"), (status.GetDetail<ErrorInfo>()!.Reason, status.GetDetail<ErrorInfo>()!.Domain));
         if (field is not null)
         {
-            var violation = Assert.Single(ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations);
+            var violation = Assert.Single(status.GetDetail<BadRequest>()!.FieldViolations);
             Assert.Equal(field, violation.Field);
+        }
+
+        if (code == StatusCode.NotFound)
+        {
+            Assert.Equal("no-such-model", status.GetDetail<ResourceInfo>()!.ResourceName);
         }
 
         await AssertStillServesAsync();
@@ -88,7 +97,7 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     {
         using var cts = new CancellationTokenSource();
         using var call = fixture.Server.Client.SegmentStream(cancellationToken: cts.Token);
-        await call.RequestStream.WriteAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Dense })).DefaultTimeout();
+        await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Dense }), 0)).DefaultTimeout();
 
         await cts.CancelAsync();
 
@@ -98,17 +107,24 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
-    public async Task SegmentStream_BadFrame_EndsStreamWithItsStatus()
+    public async Task SegmentStream_BadFrame_FailsAloneAndTheStreamGoesOn()
     {
         using var call = fixture.Server.Client.SegmentStream();
-        await call.RequestStream.WriteAsync(TestImages.Encoded(TestImages.SamplePng, id: "good")).DefaultTimeout();
-        await call.RequestStream.WriteAsync(TestImages.Encoded([1, 2, 3], id: "bad")).DefaultTimeout();
+        await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded(TestImages.SamplePng), 1)).DefaultTimeout();
+        await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded([1, 2, 3]), 2)).DefaultTimeout();
+        await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded(TestImages.SamplePng), 3)).DefaultTimeout();
         await call.RequestStream.CompleteAsync().DefaultTimeout();
 
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
-        Assert.Equal("good", call.ResponseStream.Current.RequestId);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None)).DefaultTimeout();
-        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        var answers = new List<SegmentStreamResponse>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
+        {
+            answers.Add(answer);
+        }
+
+        Assert.Equal([1UL, 2UL, 3UL], answers.Select(a => a.Sequence));
+        Assert.Equal([FrameStatus.Processed, FrameStatus.Failed, FrameStatus.Processed], answers.Select(a => a.Status));
+        Assert.Equal((int)StatusCode.InvalidArgument, answers[1].Error.Code);
+        Assert.Equal("IMAGE_UNSUPPORTED_FORMAT", answers[1].Error.GetDetail<ErrorInfo>()!.Reason);
         await AssertStillServesAsync();
     }
 

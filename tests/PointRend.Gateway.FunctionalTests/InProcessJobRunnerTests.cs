@@ -25,8 +25,8 @@ public sealed class InProcessJobRunnerTests
         Assert.Equal(SegmentationErrorKind.ResourceExhausted, ex.Kind);
         Assert.Contains("WorkerPool:QueueCapacity = 1", ex.Message, StringComparison.Ordinal);
         processor.Release.SetResult();
-        Assert.Equal("a", (await running.DefaultTimeout()).RequestId);
-        Assert.Equal("b", (await queued.DefaultTimeout()).RequestId);
+        Assert.Equal("a", (await running.DefaultTimeout()).CorrelationId);
+        Assert.Equal("b", (await queued.DefaultTimeout()).CorrelationId);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class InProcessJobRunnerTests
 
     private static DateTime Later => DateTime.UtcNow.AddMinutes(1);
 
-    private static SegmentRequest Request(string id) => new() { RequestId = id };
+    private static SegmentRequest Request(string id) => new() { CorrelationId = id };
 
     private static InProcessJobRunner Runner(ISegmentProcessor processor) => new(
         processor, MsOptions.Create(new WorkerPoolOptions { Workers = 1, QueueCapacity = 1 }), NullLogger<InProcessJobRunner>.Instance);
@@ -98,10 +98,10 @@ public sealed class InProcessJobRunnerTests
 
         public SegmentResponse Process(SegmentRequest request, CancellationToken cancellationToken)
         {
-            Seen.Add(request.RequestId);
+            Seen.Add(request.CorrelationId);
             Entered.TrySetResult();
             Release.Task.Wait(cancellationToken);
-            return new SegmentResponse { RequestId = request.RequestId };
+            return new SegmentResponse { CorrelationId = request.CorrelationId };
         }
     }
 }

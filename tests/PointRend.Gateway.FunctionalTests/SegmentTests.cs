@@ -8,7 +8,7 @@ namespace PointRend.Gateway.FunctionalTests;
 
 public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
 {
-    private Segmentation.SegmentationClient Client => fixture.Server.Client;
+    private SegmentationService.SegmentationServiceClient Client => fixture.Server.Client;
 
     [Fact]
     public async Task Segment_CamVidPng_ReturnsClassPngOfInputSize()
@@ -17,7 +17,7 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
         var response = await Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, id: "frame-1")).ResponseAsync.DefaultTimeout();
 
         // Assert
-        Assert.Equal("frame-1", response.RequestId);
+        Assert.Equal("frame-1", response.CorrelationId);
         Assert.Equal("camvid", response.Model);
         Assert.False(string.IsNullOrEmpty(response.ModelVersion));
         Assert.Equal((480, 360), (response.Width, response.Height));
@@ -73,17 +73,18 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
 
         foreach (var (path, i) in frames.Select((p, i) => (p, i)))
         {
-            await call.RequestStream.WriteAsync(TestImages.Encoded(File.ReadAllBytes(path), id: $"f{i}")).DefaultTimeout();
+            await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded(File.ReadAllBytes(path)), (ulong)(100 + i))).DefaultTimeout();
         }
 
         await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var ids = new List<string>();
-        await foreach (var response in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
+        var answers = new List<SegmentStreamResponse>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
         {
-            ids.Add(response.RequestId);
+            answers.Add(answer);
         }
 
-        Assert.Equal(frames.Select((_, i) => $"f{i}"), ids);
+        Assert.Equal(frames.Select((_, i) => (ulong)(100 + i)), answers.Select(a => a.Sequence));
+        Assert.All(answers, a => Assert.Equal((FrameStatus.Processed, 480), (a.Status, a.Result.Width)));
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
     [Fact]
     public async Task SegmentTiled_ImageSmallerThanTileSize_OneTileThenTheWhole()
     {
-        using var call = Client.SegmentTiled(TestImages.Encoded(TestImages.SamplePng, id: "small"));
+        using var call = Client.SegmentTiled(TestImages.Tiled(TestImages.Encoded(TestImages.SamplePng, id: "small")));
 
         var parts = new List<SegmentTiledResponse>();
         while (await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout())
@@ -121,6 +122,6 @@ public sealed class SegmentTests(GatewayFixture fixture) : IClassFixture<Gateway
 
         Assert.Equal([SegmentTiledResponse.PartOneofCase.Tile, SegmentTiledResponse.PartOneofCase.Result], parts.Select(p => p.PartCase));
         Assert.Equal((0, 0, 480, 360), (parts[0].Tile.X, parts[0].Tile.Y, parts[0].Tile.Width, parts[0].Tile.Height));
-        Assert.Equal(("small", 1), (parts[1].Result.RequestId, parts[1].Result.Tiles));
+        Assert.Equal(("small", 1), (parts[1].Result.CorrelationId, parts[1].Result.Tiles));
     }
 }

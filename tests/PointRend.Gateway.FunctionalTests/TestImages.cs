@@ -17,8 +17,15 @@ internal static class TestImages
     {
         Image = new Image { Encoded = ByteString.CopyFrom(bytes) },
         Options = options ?? new SegmentOptions(),
-        RequestId = id,
+        CorrelationId = id,
     };
+
+    /// <summary>The same image and options as a SegmentStream frame numbered <paramref name="sequence"/>.</summary>
+    public static SegmentStreamRequest Frame(SegmentRequest request, ulong sequence) =>
+        new() { Frame = new Frame { Sequence = sequence, Image = request.Image, Options = request.Options } };
+
+    public static SegmentTiledRequest Tiled(SegmentRequest request) =>
+        new() { Image = request.Image, Options = request.Options, CorrelationId = request.CorrelationId };
 
     /// <summary>
     /// Requests that each take real time (at 960x720 and more, 4x the input's pixels; dense: ~1.6 s on 2 cores) and

@@ -26,7 +26,7 @@ public sealed class GatewayServer : IAsyncDisposable
         Logs = logs;
         Address = address;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
-        Client = new Segmentation.SegmentationClient(Channel);
+        Client = new SegmentationService.SegmentationServiceClient(Channel);
         Health = new Health.HealthClient(Channel);
     }
 
@@ -34,7 +34,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public Segmentation.SegmentationClient Client { get; }
+    public SegmentationService.SegmentationServiceClient Client { get; }
 
     public Health.HealthClient Health { get; }
 

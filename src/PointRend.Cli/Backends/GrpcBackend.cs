@@ -8,13 +8,13 @@ namespace PointRend.Cli.Backends;
 public sealed class GrpcBackend : ISegmentBackend
 {
     private readonly GrpcChannel _channel;
-    private readonly Segmentation.SegmentationClient _client;
+    private readonly SegmentationService.SegmentationServiceClient _client;
 
     public GrpcBackend(string server)
     {
         // Frames for a 4x output can be tens of MB; the server enforces its own limit.
         _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
-        _client = new Segmentation.SegmentationClient(_channel);
+        _client = new SegmentationService.SegmentationServiceClient(_channel);
         Description = server;
     }
 
@@ -49,7 +49,8 @@ public sealed class GrpcBackend : ISegmentBackend
                 }
 
                 sent[i] = Stopwatch.GetTimestamp();
-                await call.RequestStream.WriteAsync(frames[i], cancellationToken);
+                var frame = new Frame { Sequence = (ulong)i, Image = frames[i].Image, Options = frames[i].Options };
+                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, cancellationToken);
             }
 
             await call.RequestStream.CompleteAsync();
@@ -58,10 +59,12 @@ public sealed class GrpcBackend : ISegmentBackend
         var latencies = new double[frames.Count];
         var responses = new SegmentResponse[frames.Count];
         var n = 0;
-        await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+        await foreach (var answer in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             latencies[n] = Stopwatch.GetElapsedTime(sent[n]).TotalMilliseconds; // results come back in input order
-            responses[n++] = response;
+            responses[n++] = answer.Status == FrameStatus.Processed
+                ? answer.Result
+                : throw new InvalidOperationException($"frame {answer.Sequence} failed: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
         }
 
         await writing;

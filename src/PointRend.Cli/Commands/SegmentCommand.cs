@@ -47,7 +47,7 @@ public static class SegmentCommand
         {
             Image = new Image { Encoded = ByteString.CopyFrom(await File.ReadAllBytesAsync(file, ct)) },
             Options = options,
-            RequestId = Path.GetFileName(file),
+            CorrelationId = Path.GetFileName(file),
         };
         var response = await backend.SegmentAsync(request, ct);
         var stem = Path.GetFileNameWithoutExtension(file);

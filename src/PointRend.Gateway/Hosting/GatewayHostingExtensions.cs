@@ -37,25 +37,9 @@ public static class GatewayHostingExtensions
         return services;
     }
 
-    /// <summary>
-    /// Picks where requests run: the in-process pool when <c>Redis:Configuration</c> is empty, else Redis streams.
-    /// </summary>
-    public static IServiceCollection AddSegmentJobRunner(this IServiceCollection services, IConfiguration configuration)
-    {
-        if (!string.IsNullOrWhiteSpace(configuration[RedisConfigurationKey]))
-        {
-            services.AddRedisJobRunner(configuration);
-            services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
-            return services.AddResultCache(configuration, LocalModels).AddTiling(configuration);
-        }
-
-        services.AddValidatedOptions<WorkerPoolOptions>(WorkerPoolOptions.SectionName, o => o.Validate());
-        services.AddSingleton<InProcessJobRunner>();
-        services.AddSingleton<ISegmentJobRunner>(sp => sp.GetRequiredService<InProcessJobRunner>());
-        return services.AddResultCache(configuration, LocalModels).AddTiling(configuration);
-    }
-
-    private static ListModelsResponse LocalModels(IServiceProvider services) => services.GetRequiredService<SegmentProcessor>().ListModels();
+    /// <summary>Validation, tiling, cache, fair share and queue: see <see cref="RequestPipeline"/>.</summary>
+    public static IServiceCollection AddRequestPipeline(this IServiceCollection services, IConfiguration configuration) =>
+        RequestPipeline.AddRequestPipeline(services, configuration);
 
     public static IServiceCollection AddGatewayGrpc(this IServiceCollection services, IConfiguration configuration)
     {
@@ -70,25 +54,28 @@ public static class GatewayHostingExtensions
         services.AddGrpcReflection();
         services.AddMetricsPort(configuration, "Gateway:MetricsPort");
 
-        // Models load before the first request can arrive, so once the host runs it is ready to serve.
-        services.AddGrpcHealthChecks().AddCheck("models", () => HealthCheckResult.Healthy());
+        // Embedded: models load and warm up before Kestrel listens, so a running host is ready. Distributed: the
+        // Redis and worker checks registered with the pipeline decide.
+        services.AddGrpcHealthChecks();
         return services;
     }
 
     public static void LoadModelsAtStart(this WebApplication app)
     {
-        var processor = app.Services.GetRequiredService<SegmentProcessor>();
-        var runner = app.Services.GetRequiredService<ISegmentJobRunner>();
-        GatewayLog.ModelsReady(app.Logger, processor.Catalog.Models.Count, processor.Catalog.ModelsPath, runner.GetType().Name);
-        if (app.Services.GetService<InProcessJobRunner>() is not null)
+        var models = app.Services.GetRequiredService<ModelManifests>(); // embedded: loads the sessions too
+        var embedded = app.Services.GetService<InProcessJobRunner>() is not null;
+        GatewayLog.ModelsReady(app.Logger, models.Names.Count(), models.ModelsPath, embedded ? "the in-process pool" : "Redis workers");
+        _ = app.Services.GetRequiredService<RequestPipeline>();
+        if (embedded)
         {
-            processor.WarmUp(CancellationToken.None); // before Kestrel listens: the first callers meet a warm process
+            // Before Kestrel listens: the first callers meet a warm process.
+            app.Services.GetRequiredService<SegmentProcessor>().WarmUp(CancellationToken.None);
         }
     }
 
     public static void MapGatewayEndpoints(this WebApplication app)
     {
-        app.MapGrpcService<SegmentationService>();
+        app.MapGrpcService<SegmentationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsEnabled)

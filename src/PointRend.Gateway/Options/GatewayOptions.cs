@@ -23,8 +23,27 @@ public sealed class GatewayOptions
     /// </summary>
     public bool MetricsEnabled { get; set; } = true;
 
+    /// <summary>
+    /// Most work one request may ask for, in work units (about one input pixel's share of the coarse network; see
+    /// RequestCost): beyond it RESOURCE_EXHAUSTED with reason COST_LIMIT. Default 64 000 000: a 4096x4096 image in
+    /// PointRend mode (43 M) passes, the same image in dense mode (200 M) does not.
+    /// </summary>
+    public long MaxRequestCost { get; set; } = 64_000_000;
+
+    /// <summary>
+    /// Most work one caller (peer address) may have accepted and unanswered at once, in the same units: beyond it
+    /// RESOURCE_EXHAUSTED with reason CALLER_LIMIT and a RetryInfo. Default 128 000 000 (two of the largest requests,
+    /// or about 190 480x360 frames).
+    /// </summary>
+    public long MaxCallerCost { get; set; } = 128_000_000;
+
     public IEnumerable<string> Validate()
     {
+        if (MaxRequestCost <= 0 || MaxCallerCost < MaxRequestCost)
+        {
+            yield return $"{SectionName}:{nameof(MaxRequestCost)} ({MaxRequestCost}) must be positive and at most {SectionName}:{nameof(MaxCallerCost)} ({MaxCallerCost})";
+        }
+
         if (MaxReceiveMessageSize < 1024)
         {
             yield return $"{SectionName}:{nameof(MaxReceiveMessageSize)} is {MaxReceiveMessageSize}; it must be at least 1024 bytes";

@@ -2,12 +2,19 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using PointRend.Contracts;
+using PointRend.Contracts.V1;
 
 namespace PointRend.Gateway.Services;
 
-/// <summary>The one place a <see cref="SegmentationException"/> becomes a gRPC status.</summary>
+/// <summary>
+/// The one place a <see cref="SegmentationException"/> becomes a gRPC status (AIP-193): every error carries
+/// ErrorInfo (stable reason, domain); a field at fault adds BadRequest, an unknown model ResourceInfo, and a retryable
+/// refusal RetryInfo.
+/// </summary>
 internal static class GrpcErrors
 {
+    public const string Domain = "pointrend.grpc";
+
     public static StatusCode ToStatusCode(SegmentationErrorKind kind) => kind switch
     {
         SegmentationErrorKind.InvalidArgument => StatusCode.InvalidArgument,
@@ -19,26 +26,40 @@ internal static class GrpcErrors
         _ => StatusCode.Internal,
     };
 
-    /// <summary>INVALID_ARGUMENT carries a google.rpc.BadRequest naming the field, for clients that branch on it.</summary>
-    public static RpcException ToRpcException(SegmentationException ex)
+    /// <summary>The reason's wire name, e.g. <c>IMAGE_TOO_LARGE</c>.</summary>
+    public static string ReasonName(ErrorReason reason) => Reasons.FindValueByNumber((int)reason)?.Name ?? "INTERNAL";
+
+    private static readonly Google.Protobuf.Reflection.EnumDescriptor Reasons = ErrorsReflection.Descriptor.EnumTypes.Single(e => e.Name == nameof(ErrorReason));
+
+    public static Google.Rpc.Status ToStatus(SegmentationException ex)
     {
-        var code = ToStatusCode(ex.Kind);
-        var status = new Google.Rpc.Status { Code = (int)code, Message = ex.Message };
-        if (ex.Field is not null)
+        var status = new Google.Rpc.Status { Code = (int)ToStatusCode(ex.Kind), Message = ex.Message };
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = ReasonName(ex.Reason), Domain = Domain }));
+        if (ex.Field is not null && ex.Kind == SegmentationErrorKind.InvalidArgument)
         {
-            if (ex.Kind == SegmentationErrorKind.InvalidArgument)
+            status.Details.Add(Any.Pack(new BadRequest
             {
-                status.Details.Add(Any.Pack(new BadRequest
-                {
-                    FieldViolations = { new BadRequest.Types.FieldViolation { Field = ex.Field, Description = ex.Message } },
-                }));
-            }
-            else if (ex.Kind == SegmentationErrorKind.NotFound)
-            {
-                status.Details.Add(Any.Pack(new ResourceInfo { ResourceType = "model", Description = ex.Message }));
-            }
+                FieldViolations = { new BadRequest.Types.FieldViolation { Field = ex.Field, Description = ex.Message, Reason = ReasonName(ex.Reason) } },
+            }));
         }
 
-        return status.ToRpcException();
+        if (ex.Reason == ErrorReason.ModelNotFound)
+        {
+            status.Details.Add(Any.Pack(new ResourceInfo { ResourceType = "pointrend.v1.ModelInfo", ResourceName = ex.ResourceName ?? string.Empty, Description = ex.Message }));
+        }
+
+        if (ex.RetryAfter is { } delay)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
+        }
+
+        return status;
     }
+
+    public static RpcException ToRpcException(SegmentationException ex) => ToStatus(ex).ToRpcException();
+
+    /// <summary>Cancellation and deadline noticed by the edge itself, in the same shape.</summary>
+    public static SegmentationException Ended(bool deadlinePassed) => deadlinePassed
+        ? new SegmentationException(SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, "the deadline passed")
+        : new SegmentationException(SegmentationErrorKind.Cancelled, ErrorReason.Cancelled, "the call was cancelled");
 }

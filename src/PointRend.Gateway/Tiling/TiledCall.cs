@@ -1,4 +1,5 @@
 using Grpc.Core;
+using PointRend.Contracts;
 using PointRend.Contracts.V1;
 
 namespace PointRend.Gateway.Tiling;
@@ -7,10 +8,10 @@ namespace PointRend.Gateway.Tiling;
 public static class TiledCall
 {
     public static async Task<int> RunAsync(TiledSegmenter segmenter, SegmentRequest request, IServerStreamWriter<SegmentTiledResponse> stream,
-        DateTime deadlineUtc, CancellationToken cancellationToken)
+        JobContext job, CancellationToken cancellationToken)
     {
         // Tiles complete concurrently but are written from the one stitching loop, so writes never overlap.
-        var whole = await segmenter.RunAsync(request, deadlineUtc,
+        var whole = await segmenter.RunAsync(request, job,
             tile => stream.WriteAsync(new SegmentTiledResponse { Tile = tile }, cancellationToken), cancellationToken).ConfigureAwait(false);
         await stream.WriteAsync(new SegmentTiledResponse { Result = whole }, cancellationToken).ConfigureAwait(false);
         return 0;

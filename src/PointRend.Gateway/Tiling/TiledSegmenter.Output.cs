@@ -2,19 +2,20 @@ using System.Diagnostics;
 using Google.Protobuf;
 using PointRend.Contracts.V1;
 using PointRend.Imaging;
+using PointRend.Inference;
 
 namespace PointRend.Gateway.Tiling;
 
 /// <summary>The stitched response: the outputs the caller selected, built from the whole label map.</summary>
 public sealed partial class TiledSegmenter
 {
-    private SegmentResponse Assemble(SegmentRequest request, RgbImage image, ModelInfo model, byte[] labels, byte[]? uncertainty,
+    private SegmentResponse Assemble(SegmentRequest request, RgbImage image, ModelManifest model, byte[] labels, byte[]? uncertainty,
         SegmentResponse first, bool allHits, int points, int tiles, long start)
     {
         var selection = request.Options?.Outputs;
         var response = new SegmentResponse
         {
-            RequestId = request.RequestId,
+            CorrelationId = request.CorrelationId,
             Model = first.Model,
             ModelVersion = first.ModelVersion,
             Width = image.Width,
@@ -54,7 +55,7 @@ public sealed partial class TiledSegmenter
     }
 
     /// <summary>Same 50% blend as the pipeline's overlay, from the model's class colours.</summary>
-    private static byte[] Overlay(byte[] labels, byte[] rgb, ModelInfo model)
+    private static byte[] Overlay(byte[] labels, byte[] rgb, ModelManifest model)
     {
         var palette = new byte[256 * 3];
         foreach (var c in model.Classes)

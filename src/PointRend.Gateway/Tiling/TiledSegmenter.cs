@@ -17,7 +17,7 @@ namespace PointRend.Gateway.Tiling;
 /// Tiles run at input resolution, so a request for another output size is not tiled. The uncertainty map is stitched
 /// from the tiles' own maps, like the labels.
 /// </remarks>
-public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProcessor processor, TilingOptions options, InferenceOptions limits)
+public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManifests models, TilingOptions options, InferenceOptions limits)
 {
     /// <summary>The runner tiles go to (below the tiling decorator, so a tile is never tiled again).</summary>
     public ISegmentJobRunner Runner => runner;
@@ -26,24 +26,25 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProc
     public bool ShouldTile(SegmentRequest request) =>
         options.TileSize > 0 && Size(request) is { } size && (size.Width > options.TileSize || size.Height > options.TileSize) && AtInputSize(request, size);
 
-    public async Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, Func<TileResult, Task>? onTile, CancellationToken cancellationToken)
+    public async Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext job, Func<TileResult, Task>? onTile, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         var image = Decode(request);
         if (!AtInputSize(request, (image.Width, image.Height)))
         {
-            throw new SegmentationException(SegmentationErrorKind.InvalidArgument,
+            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, ErrorReason.OptionInvalid,
                 $"tiles run at input resolution ({image.Width}x{image.Height}); leave options.output_width and output_height at 0", "options.output_width");
         }
 
-        var model = ResolveModel(request.Options?.Model ?? string.Empty);
+        var model = models.Find(request.Options?.Model)
+            ?? throw InferenceErrors.UnknownModel(request.Options?.Model ?? string.Empty, models.Names);
         var size = options.TileSize > 0 ? options.TileSize : Math.Max(image.Width, image.Height);
-        var plan = TileGrid.Plan(image.Width, image.Height, size, Math.Min(options.Overlap, size / 2 - 1), Math.Max(1, model.CoarseStride));
+        var plan = TileGrid.Plan(image.Width, image.Height, size, Math.Min(options.Overlap, size / 2 - 1), Math.Max(1, model.Coarse.Stride));
         var wantUncertainty = request.Options?.Outputs?.UncertaintyPng == true;
 
         PointRend.Queueing.QueueMetrics.Tiles.Inc(plan.Count);
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var jobs = plan.Select(t => RunTileAsync(request, image, t, wantUncertainty, deadlineUtc, failFast.Token)).ToList();
+        var jobs = plan.Select(t => RunTileAsync(request, image, t, wantUncertainty, job, failFast.Token)).ToList();
         var labels = new byte[image.Width * image.Height];
         var uncertainty = wantUncertainty ? new byte[labels.Length] : null;
         var first = default(SegmentResponse);
@@ -51,9 +52,9 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProc
         var points = 0;
         try
         {
-            await foreach (var job in Task.WhenEach(jobs).WithCancellation(cancellationToken).ConfigureAwait(false))
+            await foreach (var done in Task.WhenEach(jobs).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var (tile, response) = await job.ConfigureAwait(false);
+                var (tile, response) = await done.ConfigureAwait(false);
                 var kept = TileGrid.Keep(response.ClassRaw.Span, tile);
                 TileGrid.Paste(kept, tile, labels, image.Width);
                 if (uncertainty is not null)
@@ -86,7 +87,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProc
     }
 
     private async Task<(Tile Tile, SegmentResponse Response)> RunTileAsync(
-        SegmentRequest request, RgbImage image, Tile tile, bool wantUncertainty, DateTime deadlineUtc, CancellationToken cancellationToken)
+        SegmentRequest request, RgbImage image, Tile tile, bool wantUncertainty, JobContext job, CancellationToken cancellationToken)
     {
         var options = request.Options?.Clone() ?? new SegmentOptions();
         options.OutputWidth = 0;
@@ -94,48 +95,20 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProc
         options.Outputs = new OutputSelection { ClassRaw = true, UncertaintyPng = wantUncertainty };
         var tileRequest = new SegmentRequest
         {
-            RequestId = $"{request.RequestId}#tile{tile.Index}",
+            CorrelationId = $"{request.CorrelationId}#tile{tile.Index}",
             Options = options,
             Image = new Image { Raw = new RawImage { Rgb = ByteString.CopyFrom(TileGrid.Crop(image.Pixels, image.Width, 3, tile)), Width = tile.Width, Height = tile.Height } },
         };
-        return (tile, await runner.RunAsync(tileRequest, deadlineUtc, cancellationToken).ConfigureAwait(false));
+        return (tile, await runner.RunAsync(tileRequest, job, cancellationToken).ConfigureAwait(false));
     }
 
-    private ModelInfo ResolveModel(string requested)
-    {
-        var models = processor.ListModels().Models;
-        return models.FirstOrDefault(m => requested.Length == 0 ? m.IsDefault : m.Name == requested)
-            ?? throw new SegmentationException(SegmentationErrorKind.NotFound,
-                $"model '{requested}' is not served (served: {string.Join(", ", models.Select(m => m.Name))})", "options.model");
-    }
-
+    /// <summary>Pixels of an image the edge already validated; only a bad encoded body can still be found here.</summary>
     private RgbImage Decode(SegmentRequest request)
     {
-        var image = request.Image;
-        if (image?.SourceCase == Image.SourceOneofCase.Raw)
+        var image = request.Image!;
+        if (image.SourceCase == Image.SourceOneofCase.Raw)
         {
-            var raw = image.Raw;
-            if (raw.Width <= 0 || raw.Height <= 0 || raw.Rgb.Length != (long)raw.Width * raw.Height * 3)
-            {
-                throw new SegmentationException(SegmentationErrorKind.InvalidArgument,
-                    $"image.raw.rgb has {raw.Rgb.Length} bytes; width {raw.Width} x height {raw.Height} x 3 needs {(long)raw.Width * raw.Height * 3}", "image.raw.rgb");
-            }
-
-            try
-            {
-                new ImageLimits(limits.MaxImagePixels, limits.MaxImageSide).Check(raw.Width, raw.Height);
-            }
-            catch (ImageException ex)
-            {
-                throw new SegmentationException(SegmentationErrorKind.InvalidArgument, $"image.raw: {ex.Message}", "image.raw", ex);
-            }
-
-            return new RgbImage(raw.Rgb.ToByteArray(), raw.Width, raw.Height);
-        }
-
-        if (image?.SourceCase != Image.SourceOneofCase.Encoded)
-        {
-            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, "image is missing: set image.encoded or image.raw", "image");
+            return new RgbImage(image.Raw.Rgb.ToByteArray(), image.Raw.Width, image.Raw.Height);
         }
 
         try
@@ -144,7 +117,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, SegmentProc
         }
         catch (ImageException ex)
         {
-            throw new SegmentationException(SegmentationErrorKind.InvalidArgument, $"image.encoded: {ex.Message}", "image.encoded", ex);
+            throw InferenceErrors.BadImage(ex, "image.encoded", limits);
         }
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using PointRend.Queueing.Redis;
 
@@ -10,17 +9,16 @@ namespace PointRend.Queueing.Caching;
 public static class CachingExtensions
 {
     /// <summary>
-    /// Wraps the registered <see cref="ISegmentJobRunner"/> in <see cref="CachingJobRunner"/> (unless <c>Cache:Enabled</c>
-    /// is false): Redis cache and worker-registered versions when <c>Redis:Configuration</c> is set, else memory and
-    /// <paramref name="localModels"/>.
+    /// Option <c>Cache</c>, and when it is enabled the cache and the model versions its keys use: Redis and the
+    /// versions workers registered when <c>Redis:Configuration</c> is set, else memory and the registered
+    /// <see cref="ListModelsResponse"/>. Returns whether the cache is enabled (the caller composes <see cref="CachingJobRunner"/>).
     /// </summary>
-    public static IServiceCollection AddResultCache(this IServiceCollection services, IConfiguration configuration,
-        Func<IServiceProvider, ListModelsResponse> localModels)
+    public static bool AddResultCache(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<CacheOptions>(configuration, CacheOptions.SectionName, o => o.Validate());
         if (!configuration.GetSection(CacheOptions.SectionName).GetValue(nameof(CacheOptions.Enabled), true))
         {
-            return services;
+            return false;
         }
 
         services.TryAddSingleton(TimeProvider.System);
@@ -32,19 +30,9 @@ public static class CachingExtensions
         else
         {
             services.TryAddSingleton<IResultCache, MemoryResultCache>();
-            services.TryAddSingleton<IModelVersions>(sp => new StaticModelVersions(localModels(sp)));
+            services.TryAddSingleton<IModelVersions>(sp => new StaticModelVersions(sp.GetRequiredService<ListModelsResponse>()));
         }
 
-        var inner = services.LastOrDefault(d => d.ServiceType == typeof(ISegmentJobRunner))
-            ?? throw new InvalidOperationException($"register an {nameof(ISegmentJobRunner)} before {nameof(AddResultCache)}");
-        services.Remove(inner);
-        services.AddSingleton<ISegmentJobRunner>(sp => new CachingJobRunner(
-            (ISegmentJobRunner)Create(sp, inner), sp.GetRequiredService<IResultCache>(), sp.GetRequiredService<IModelVersions>(), sp.GetRequiredService<TimeProvider>()));
-        return services;
+        return true;
     }
-
-    private static object Create(IServiceProvider sp, ServiceDescriptor descriptor) =>
-        descriptor.ImplementationInstance
-        ?? descriptor.ImplementationFactory?.Invoke(sp)
-        ?? ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!);
 }

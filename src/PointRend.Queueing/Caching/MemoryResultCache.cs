@@ -45,7 +45,7 @@ public sealed class MemoryResultCache(IOptions<CacheOptions> options, TimeProvid
             bytes = node.Value.Bytes;
         }
 
-        // A fresh copy per hit: callers set request_id and cache_hit on it.
+        // A fresh copy per hit: callers set correlation_id and cache_hit on it.
         return ValueTask.FromResult<SegmentResponse?>(SegmentResponse.Parser.ParseFrom(bytes));
     }
 

@@ -47,8 +47,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         }
     }
 
-    public Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken)
+    public Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext context, CancellationToken cancellationToken)
     {
+        var deadlineUtc = context.DeadlineUtc;
         cancellationToken.ThrowIfCancellationRequested();
         var remaining = deadlineUtc - _time.GetUtcNow().UtcDateTime;
         if (remaining <= TimeSpan.Zero)
@@ -65,7 +66,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
             QueueMetrics.Refused.WithLabels("full").Inc();
             throw new SegmentationException(
                 SegmentationErrorKind.ResourceExhausted,
-                $"the in-process queue is full ({_capacity} waiting, {WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)} = {_capacity}); retry later");
+                ErrorReason.QueueFull,
+                $"the in-process queue is full ({_capacity} waiting, {WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)} = {_capacity}); retry later",
+                retryAfter: TimeSpan.FromSeconds(1));
         }
 
         QueueMetrics.Enqueued.Inc();
@@ -145,14 +148,14 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         }
         catch (Exception ex)
         {
-            Log.JobFailed(_logger, ex, job.Request.RequestId);
+            Log.JobFailed(_logger, ex, job.Request.CorrelationId);
             job.Completion.TrySetException(ex);
             return "failed";
         }
     }
 
     private static SegmentationException DeadlineExceeded(SegmentRequest request) => new(
-        SegmentationErrorKind.DeadlineExceeded, $"the deadline of request '{request.RequestId}' passed before it ran");
+        SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, $"the deadline of request '{request.CorrelationId}' passed before it ran");
 
     public async ValueTask DisposeAsync()
     {
@@ -167,7 +170,8 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         await Task.WhenAll(_workers).ConfigureAwait(false);
         while (_queue.Reader.TryRead(out var job))
         {
-            job.Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Unavailable, "the server is shutting down"));
+            job.Completion.TrySetException(new SegmentationException(
+                SegmentationErrorKind.Unavailable, ErrorReason.BackendUnavailable, "the server is shutting down; retry on another instance", retryAfter: TimeSpan.FromSeconds(1)));
             job.Dispose();
             Left();
         }
@@ -212,7 +216,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
         {
             if (CallerGaveUp)
             {
-                Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Cancelled, $"request '{Request.RequestId}' was cancelled by the caller"));
+                Completion.TrySetException(new SegmentationException(SegmentationErrorKind.Cancelled, ErrorReason.Cancelled, $"request '{Request.CorrelationId}' was cancelled by the caller"));
             }
             else
             {
@@ -230,7 +234,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Error, "In-process job {RequestId} failed unexpectedly", EventName = "JobFailed")]
-        public static partial void JobFailed(ILogger logger, Exception exception, string requestId);
+        [LoggerMessage(1, LogLevel.Error, "In-process job {CorrelationId} failed unexpectedly", EventName = "JobFailed")]
+        public static partial void JobFailed(ILogger logger, Exception exception, string correlationId);
     }
 }

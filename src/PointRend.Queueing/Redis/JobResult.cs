@@ -14,10 +14,17 @@ internal static class JobResult
         new(JobFields.Response, response.ToByteArray()),
     ];
 
-    public static HashEntry[] Failure(SegmentationErrorKind kind, string message) =>
+    public static HashEntry[] Failure(SegmentationErrorKind kind, ErrorReason reason, string message) =>
     [
         new(JobFields.Status, kind.ToString()),
+        new(JobFields.ErrorReason, reason.ToString()),
         new(JobFields.Message, message),
+    ];
+
+    public static HashEntry[] Failure(SegmentationException ex) =>
+    [
+        .. Failure(ex.Kind, ex.Reason, ex.Message),
+        new(JobFields.Field, ex.Field ?? string.Empty),
     ];
 
     /// <summary>The response, or throws the stored error; null when nothing is stored (yet, or any more).</summary>
@@ -28,14 +35,16 @@ internal static class JobResult
             return null;
         }
 
-        RedisValue status = default, message = default, response = default;
-        foreach (var field in fields)
+        RedisValue status = default, message = default, response = default, reason = default, field = default;
+        foreach (var entry in fields)
         {
-            switch ((string?)field.Name)
+            switch ((string?)entry.Name)
             {
-                case JobFields.Status: status = field.Value; break;
-                case JobFields.Message: message = field.Value; break;
-                case JobFields.Response: response = field.Value; break;
+                case JobFields.Status: status = entry.Value; break;
+                case JobFields.Message: message = entry.Value; break;
+                case JobFields.Response: response = entry.Value; break;
+                case JobFields.ErrorReason: reason = entry.Value; break;
+                case JobFields.Field: field = entry.Value; break;
             }
         }
 
@@ -45,6 +54,8 @@ internal static class JobResult
         }
 
         var kind = Enum.TryParse<SegmentationErrorKind>(status, out var k) ? k : SegmentationErrorKind.Internal;
-        throw new SegmentationException(kind, message.HasValue ? message.ToString() : $"the worker reported {status}");
+        var why = Enum.TryParse<ErrorReason>(reason, out var r) ? r : ErrorReason.Internal;
+        throw new SegmentationException(
+            kind, why, message.HasValue ? message.ToString() : $"the worker reported {status}", field.IsNullOrEmpty ? null : field.ToString());
     }
 }

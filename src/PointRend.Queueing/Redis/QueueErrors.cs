@@ -1,27 +1,50 @@
 using PointRend.Contracts;
+using PointRend.Contracts.V1;
 using StackExchange.Redis;
 
 namespace PointRend.Queueing.Redis;
 
-/// <summary>Every error the Redis queue reports, built in one place so messages name the limit, the value and the key.</summary>
+/// <summary>
+/// Every error the Redis queue reports, built in one place so messages name the limit, the value and the key. What a
+/// caller reads never holds the Redis address or client internals; those stay in the inner exception for the logs.
+/// </summary>
 internal static class QueueErrors
 {
-    public static SegmentationException Unavailable(string endpoint, Exception? inner = null) => new(
+    /// <summary>Long enough for a Redis restart or failover to finish.</summary>
+    public static readonly TimeSpan UnavailableRetry = TimeSpan.FromSeconds(2);
+
+    public static SegmentationException Unavailable(Exception? inner = null) => new(
+        SegmentationErrorKind.Unavailable, ErrorReason.BackendUnavailable, "the job queue is not reachable; retry later", inner: inner, retryAfter: UnavailableRetry);
+
+    public static SegmentationException NoWorkers(TimeSpan liveness) => new(
         SegmentationErrorKind.Unavailable,
-        $"the job queue (Redis at {endpoint}) is not reachable{(inner is null ? string.Empty : $": {inner.Message}")}; retry later",
-        inner: inner);
+        ErrorReason.NoWorkers,
+        $"no worker is alive to take the job (none has reported within {QueueOptions.SectionName}:{nameof(QueueOptions.WorkerLiveness)} = {liveness}); retry later",
+        retryAfter: liveness);
 
     public static SegmentationException Full(long length, int max) => new(
         SegmentationErrorKind.ResourceExhausted,
-        $"the job queue is full ({length} jobs waiting or running, {QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)} = {max}); retry later");
+        ErrorReason.QueueFull,
+        $"the job queue is full ({length} jobs waiting or running, {QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)} = {max}); retry later",
+        retryAfter: TimeSpan.FromSeconds(1));
 
-    public static SegmentationException DeadlineExceeded(string requestId, string jobId) => new(
-        SegmentationErrorKind.DeadlineExceeded, $"the deadline of request '{requestId}' (job {jobId}) passed before a worker answered");
+    public static SegmentationException DeadlineExceeded(string correlationId, string jobId) => new(
+        SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, $"the deadline of request '{correlationId}' (job {jobId}) passed before a worker answered");
 
-    public static SegmentationException Cancelled(string requestId) => new(
-        SegmentationErrorKind.Cancelled, $"request '{requestId}' was cancelled by the caller");
+    public static SegmentationException DeadlinePassedWhileRunning(string correlationId, string jobId) => new(
+        SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, $"the deadline of request '{correlationId}' (job {jobId}) passed while it ran");
 
-    public static SegmentationException ShuttingDown() => new(SegmentationErrorKind.Unavailable, "the gateway is shutting down");
+    public static SegmentationException Cancelled(string correlationId) => new(
+        SegmentationErrorKind.Cancelled, ErrorReason.Cancelled, $"request '{correlationId}' was cancelled by the caller");
+
+    public static SegmentationException ShuttingDown() => new(
+        SegmentationErrorKind.Unavailable, ErrorReason.BackendUnavailable, "the gateway is shutting down; retry on another instance", retryAfter: TimeSpan.FromSeconds(1));
+
+    public static string WorkerFailed(string correlationId, string jobId) =>
+        $"a worker failed on request '{correlationId}' (job {jobId}); the job is kept in the dead-letter stream for the operators";
+
+    public static string GivenUpForCaller(string jobId) =>
+        $"job {jobId} was given up after every worker that took it stopped before finishing; it is kept in the dead-letter stream";
 
     public static string GivenUp(string jobId, long deliveries, string consumer, TimeSpan claimIdle) =>
         $"job {jobId} was given up after {deliveries} deliveries (last to {consumer}); each worker died or froze for longer than " +

@@ -38,6 +38,14 @@ public sealed class QueueOptions
 
     public TimeSpan Heartbeat => ClaimIdle / 3;
 
+    /// <summary>
+    /// A worker counts as alive while its last presence beat (every fifth of this) is younger than this; with none
+    /// alive the gateway reports NOT_SERVING and answers UNAVAILABLE (NO_WORKERS) at once. Default 5 s.
+    /// </summary>
+    public TimeSpan WorkerLiveness { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan PresenceBeat => WorkerLiveness / 5;
+
     public IEnumerable<string> Validate()
     {
         if (MaxLength < 1)
@@ -48,6 +56,11 @@ public sealed class QueueOptions
         if (ClaimIdle < TimeSpan.FromMilliseconds(300))
         {
             yield return $"{SectionName}:{nameof(ClaimIdle)} is {ClaimIdle}; it must be at least 00:00:00.3 so heartbeats can keep up";
+        }
+
+        if (WorkerLiveness < TimeSpan.FromMilliseconds(500))
+        {
+            yield return $"{SectionName}:{nameof(WorkerLiveness)} is {WorkerLiveness}; it must be at least 00:00:00.5";
         }
 
         if (MaxDeliveries < 1)

@@ -24,7 +24,7 @@ public sealed partial class RedisJobConsumer
             var reason = QueueErrors.GivenUp(job.Id, deliveries - 1, ConsumerName, _queue.ClaimIdle);
             QueueingLog.GivenUp(_logger, job.Id, deliveries - 1);
             QueueMetrics.Processed.WithLabels("given_up").Inc();
-            await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, reason),
+            await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, ErrorReason.Internal, QueueErrors.GivenUpForCaller(job.Id)),
                 new DeadLetter(reason, SegmentationErrorKind.Internal, deliveries - 1)).ConfigureAwait(false);
             return;
         }
@@ -60,8 +60,11 @@ public sealed partial class RedisJobConsumer
         }
         catch (InvalidProtocolBufferException ex)
         {
+            // Gateways only enqueue requests they parsed: unreadable bytes mean a broken queue, a system failure.
             var message = $"job {job.Id} carries no valid SegmentRequest: {ex.Message}";
-            return (JobResult.Failure(SegmentationErrorKind.InvalidArgument, message), new DeadLetter(message, SegmentationErrorKind.InvalidArgument, 1));
+            QueueingLog.JobFailed(_logger, ex, job.Id, string.Empty);
+            return (JobResult.Failure(SegmentationErrorKind.Internal, ErrorReason.Internal, QueueErrors.WorkerFailed(string.Empty, job.Id)),
+                new DeadLetter(message, SegmentationErrorKind.Internal, 1));
         }
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(job.DeadlineMs - now), _time);
@@ -83,22 +86,23 @@ public sealed partial class RedisJobConsumer
         {
             QueueingLog.Expired(_logger, job.Id, 0);
             QueueMetrics.Processed.WithLabels("deadline").Inc();
-            return (JobResult.Failure(SegmentationErrorKind.DeadlineExceeded,
-                $"the deadline of request '{request.RequestId}' (job {job.Id}) passed while it ran"), null);
+            return (JobResult.Failure(QueueErrors.DeadlinePassedWhileRunning(request.CorrelationId, job.Id)), null);
         }
-        catch (SegmentationException ex)
+        catch (SegmentationException ex) when (ex.Kind != SegmentationErrorKind.Internal)
         {
-            // Deterministic: the same bytes fail the same way on any worker, so answer now rather than retry.
-            QueueingLog.Rejected(_logger, job.Id, request.RequestId, ex.Kind, ex.Message);
+            // The caller's fault, found only in the pixels (the gateway checked everything else): answered, and the
+            // dead-letter stream stays for jobs the system failed. Deterministic, so no retry on another worker.
+            QueueingLog.Rejected(_logger, job.Id, request.CorrelationId, ex.Kind, ex.Message);
             QueueMetrics.Processed.WithLabels("rejected").Inc();
-            return (JobResult.Failure(ex.Kind, ex.Message), new DeadLetter($"rejected by the processor: {ex.Message}", ex.Kind, 1));
+            return (JobResult.Failure(ex), null);
         }
         catch (Exception ex)
         {
-            QueueingLog.JobFailed(_logger, ex, job.Id, request.RequestId);
+            QueueingLog.JobFailed(_logger, ex, job.Id, request.CorrelationId);
             QueueMetrics.Processed.WithLabels("failed").Inc();
-            var message = $"the worker failed on request '{request.RequestId}' (job {job.Id}): {ex.GetType().Name}: {ex.Message}";
-            return (JobResult.Failure(SegmentationErrorKind.Internal, message), new DeadLetter(message, SegmentationErrorKind.Internal, 1));
+            var detail = $"the worker failed on request '{request.CorrelationId}' (job {job.Id}): {ex.GetType().Name}: {ex.Message}";
+            return (JobResult.Failure(SegmentationErrorKind.Internal, ErrorReason.Internal, QueueErrors.WorkerFailed(request.CorrelationId, job.Id)),
+                new DeadLetter(detail, SegmentationErrorKind.Internal, 1));
         }
         finally
         {

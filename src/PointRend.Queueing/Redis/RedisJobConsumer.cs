@@ -23,6 +23,7 @@ namespace PointRend.Queueing.Redis;
 public sealed partial class RedisJobConsumer
 {
     private readonly IConnectionMultiplexer _redis;
+    private readonly WorkerPresence _presence;
     private readonly ISegmentProcessor _processor;
     private readonly RedisKeys _keys;
     private readonly QueueOptions _queue;
@@ -32,9 +33,10 @@ public sealed partial class RedisJobConsumer
     private volatile bool _doorbellSubscribed;
 
     public RedisJobConsumer(IConnectionMultiplexer redis, ISegmentProcessor processor, IOptions<RedisOptions> redisOptions,
-        IOptions<QueueOptions> queueOptions, ILogger<RedisJobConsumer> logger, TimeProvider? time = null)
+        IOptions<QueueOptions> queueOptions, WorkerPresence presence, ILogger<RedisJobConsumer> logger, TimeProvider? time = null)
     {
         _redis = redis;
+        _presence = presence;
         _processor = processor;
         _keys = new RedisKeys(redisOptions.Value.KeyPrefix);
         _queue = queueOptions.Value;
@@ -54,7 +56,8 @@ public sealed partial class RedisJobConsumer
     {
         try
         {
-            var loops = Enumerable.Range(0, _queue.EffectiveWorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken))).ToArray();
+            var loops = Enumerable.Range(0, _queue.EffectiveWorkerConcurrency).Select(_ => Task.Run(() => LoopAsync(stoppingToken)))
+                .Append(_presence.BeatAsync(ConsumerName, stoppingToken)).ToArray();
             await Task.WhenAll(loops).ConfigureAwait(false);
         }
         finally

@@ -31,6 +31,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         """;
 
     private readonly IConnectionMultiplexer _redis;
+    private readonly WorkerPresence _presence;
     private readonly RedisKeys _keys;
     private readonly QueueOptions _queue;
     private readonly TimeProvider _time;
@@ -42,9 +43,10 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
     private volatile bool _disposed;
 
     public RedisJobRunner(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<QueueOptions> queueOptions,
-        ILogger<RedisJobRunner> logger, TimeProvider? time = null)
+        WorkerPresence presence, ILogger<RedisJobRunner> logger, TimeProvider? time = null)
     {
         _redis = redis;
+        _presence = presence;
         _keys = new RedisKeys(redisOptions.Value.KeyPrefix);
         _queue = queueOptions.Value;
         _logger = logger;
@@ -63,20 +65,30 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 
     public bool IsConnected => _redis.IsConnected;
 
-    public async Task<SegmentResponse> RunAsync(SegmentRequest request, DateTime deadlineUtc, CancellationToken cancellationToken)
+    public async Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext context, CancellationToken cancellationToken)
     {
+        var deadlineUtc = context.DeadlineUtc;
         cancellationToken.ThrowIfCancellationRequested();
         var jobId = Guid.NewGuid().ToString("N");
         var remaining = deadlineUtc - _time.GetUtcNow().UtcDateTime;
         if (remaining <= TimeSpan.Zero)
         {
-            throw QueueErrors.DeadlineExceeded(request.RequestId, jobId);
+            throw QueueErrors.DeadlineExceeded(request.CorrelationId, jobId);
         }
 
         if (!_redis.IsConnected)
         {
             QueueMetrics.Refused.WithLabels("unavailable").Inc();
-            throw QueueErrors.Unavailable(Endpoint);
+            QueueingLog.Unreachable(_logger, null, Endpoint);
+            throw QueueErrors.Unavailable();
+        }
+
+        // The cached count is at most one presence beat old; look again before refusing, so a worker that just
+        // joined is not refused.
+        if (_presence.LiveWorkers == 0 && await _presence.RefreshAsync().ConfigureAwait(false) == 0)
+        {
+            QueueMetrics.Refused.WithLabels("no_workers").Inc();
+            throw QueueErrors.NoWorkers(_queue.WorkerLiveness);
         }
 
         var waiter = new Waiter();
@@ -94,18 +106,19 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
             {
                 // The notification may have been lost in a reconnect; the stored result is the truth.
                 return await ReadResultAsync(jobId).ConfigureAwait(false)
-                    ?? throw QueueErrors.DeadlineExceeded(request.RequestId, jobId);
+                    ?? throw QueueErrors.DeadlineExceeded(request.CorrelationId, jobId);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await WithdrawAsync(jobId).ConfigureAwait(false);
-                throw QueueErrors.Cancelled(request.RequestId);
+                throw QueueErrors.Cancelled(request.CorrelationId);
             }
         }
         catch (RedisException ex)
         {
             QueueMetrics.Refused.WithLabels("unavailable").Inc();
-            throw QueueErrors.Unavailable(Endpoint, ex);
+            QueueingLog.Unreachable(_logger, ex, Endpoint);
+            throw QueueErrors.Unavailable(ex);
         }
         finally
         {
@@ -132,7 +145,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
 
         QueueMetrics.Enqueued.Inc();
-        QueueingLog.Enqueued(_logger, jobId, request.RequestId, length);
+        QueueingLog.Enqueued(_logger, jobId, request.CorrelationId, length);
     }
 
     /// <summary>Queue length and pending count for a scrape; left as they were when Redis cannot answer.</summary>

@@ -15,6 +15,8 @@ namespace PointRend.Queueing.Redis;
 ///                                    MAXLEN ~ Queue:DeadLetterMaxLength
 /// {p}:jobs:doorbell         channel  published on every enqueue; wakes idle workers (message is meaningless)
 /// {p}:replies:{gateway}     channel  one per gateway process; message = job id whose result is ready
+/// {p}:workers               zset     consumer name -> unix ms of its last presence beat (every Queue:WorkerLiveness / 5);
+///                                    members older than Queue:WorkerLiveness are dead and pruned by gateways
 /// {p}:models                hash     model name -> version, written by workers at start; "" -> default model name
 /// {p}:cache:{hash}          string   cached SegmentResponse (RedisResultCache); EX = Cache:Ttl
 /// </code>
@@ -30,6 +32,8 @@ public sealed class RedisKeys(string prefix)
     public RedisChannel Doorbell { get; } = RedisChannel.Literal($"{prefix}:jobs:doorbell");
 
     public RedisKey Models { get; } = $"{prefix}:models";
+
+    public RedisKey Workers { get; } = $"{prefix}:workers";
 
     public RedisKey Request(string jobId) => $"{Prefix}:job:{jobId}:request";
 
@@ -53,6 +57,8 @@ internal static class JobFields
     public const string Message = "message";
     public const string Response = "response";
     public const string Ok = "ok";
+    public const string ErrorReason = "error_reason";
+    public const string Field = "field";
 
     public const string Reason = "reason";
     public const string Kind = "kind";

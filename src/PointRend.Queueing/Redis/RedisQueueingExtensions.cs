@@ -21,6 +21,7 @@ public static class RedisQueueingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectionMultiplexer>(sp =>
             RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value, clientName));
+        services.TryAddSingleton<WorkerPresence>();
         return services;
     }
 

@@ -1,0 +1,65 @@
+namespace PointRend.Inference;
+
+/// <summary>
+/// The served models as their model.json files describe them, without ONNX sessions: what a distributed gateway
+/// needs to list models, validate requests, plan tiles and key the cache, while only workers load the networks.
+/// </summary>
+public sealed class ModelManifests
+{
+    private readonly Dictionary<string, ModelManifest> _models;
+
+    internal ModelManifests(string modelsPath, string defaultModel, Dictionary<string, ModelManifest> models)
+    {
+        ModelsPath = modelsPath;
+        DefaultModel = defaultModel;
+        _models = models;
+    }
+
+    public string ModelsPath { get; }
+
+    public string DefaultModel { get; }
+
+    /// <summary>Manifests ordered by name.</summary>
+    public IEnumerable<ModelManifest> All => _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal);
+
+    public IEnumerable<string> Names => _models.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>The named model, or the default for an empty name; null when no such model is served.</summary>
+    public ModelManifest? Find(string? name) => _models.GetValueOrDefault(string.IsNullOrEmpty(name) ? DefaultModel : name);
+
+    /// <exception cref="InvalidOperationException">No models folder, or the default model is missing.</exception>
+    /// <exception cref="InvalidDataException">A model.json is unreadable or disagrees with its folder name.</exception>
+    public static ModelManifests Load(InferenceOptions options)
+    {
+        var path = ModelCatalog.ResolveModelsPath(options.ModelsPath);
+        var models = new Dictionary<string, ModelManifest>(StringComparer.Ordinal);
+        foreach (var dir in ModelFolders(path))
+        {
+            var manifest = ReadFolder(dir);
+            models.Add(manifest.Name, manifest);
+        }
+
+        if (!models.ContainsKey(options.DefaultModel))
+        {
+            throw new InvalidOperationException(
+                $"Inference:DefaultModel is '{options.DefaultModel}' but {path} holds [{string.Join(", ", models.Keys)}] " +
+                "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
+        }
+
+        return new ModelManifests(path, options.DefaultModel, models);
+    }
+
+    /// <summary>Sub-folders holding a model.json, in name order.</summary>
+    public static IEnumerable<string> ModelFolders(string modelsPath) =>
+        Directory.EnumerateDirectories(modelsPath).Order(StringComparer.Ordinal).Where(d => File.Exists(Path.Combine(d, ModelManifest.FileName)));
+
+    /// <exception cref="InvalidDataException">Unreadable model.json, or its name differs from the folder's.</exception>
+    public static ModelManifest ReadFolder(string directory)
+    {
+        var manifest = ModelManifest.Load(Path.Combine(directory, ModelManifest.FileName));
+        var folderName = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        return string.Equals(manifest.Name, folderName, StringComparison.Ordinal)
+            ? manifest
+            : throw new InvalidDataException($"{directory}: model.json name is '{manifest.Name}' but the folder is '{folderName}'; they must match");
+    }
+}

@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace PointRend.Queueing.Redis;
+
+/// <summary>
+/// Which workers are alive, from the presence beats they write to <c>{p}:workers</c> (<see cref="RedisKeys"/>).
+/// Workers beat with <see cref="BeatAsync"/>; gateways read <see cref="LiveWorkers"/>, kept fresh by a timer, so a
+/// cluster without workers answers NOT_SERVING and UNAVAILABLE at once instead of letting callers wait out deadlines.
+/// </summary>
+public sealed class WorkerPresence : IHealthCheck, IDisposable
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly QueueOptions _queue;
+    private readonly TimeProvider _time;
+    private ITimer? _refresh;
+    private volatile int _live;
+
+    public WorkerPresence(IConnectionMultiplexer redis, IOptions<RedisOptions> redisOptions, IOptions<QueueOptions> queueOptions, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _keys = new RedisKeys(redisOptions.Value.KeyPrefix);
+        _queue = queueOptions.Value;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Workers seen alive at the last refresh (at most one presence beat ago).</summary>
+    public int LiveWorkers
+    {
+        get
+        {
+            // Started on first use, so a worker process (which only beats) runs no refresh timer.
+            _refresh ??= _time.CreateTimer(static s => _ = ((WorkerPresence)s!).RefreshAsync(), this, TimeSpan.Zero, _queue.PresenceBeat);
+            return _live;
+        }
+    }
+
+    /// <summary>Counts live workers now (one round trip) and prunes dead ones; 0 when Redis is unreachable.</summary>
+    public async Task<int> RefreshAsync()
+    {
+        try
+        {
+            var db = _redis.GetDatabase();
+            var oldest = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_queue.WorkerLiveness.TotalMilliseconds;
+            await db.SortedSetRemoveRangeByScoreAsync(_keys.Workers, double.NegativeInfinity, oldest, Exclude.Stop).ConfigureAwait(false);
+            _live = (int)await db.SortedSetLengthAsync(_keys.Workers).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            _live = 0; // reported by the Redis health check and the queue's own UNAVAILABLE
+        }
+
+        return _live;
+    }
+
+    /// <summary>Worker side: beats until <paramref name="stoppingToken"/> fires, then leaves at once.</summary>
+    public async Task BeatAsync(string consumer, CancellationToken stoppingToken)
+    {
+        var db = _redis.GetDatabase();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await db.SortedSetAddAsync(_keys.Workers, consumer, _time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // Redis is away; the job loop reports it. Beat again on the next tick.
+            }
+
+            try
+            {
+                await Task.Delay(_queue.PresenceBeat, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            await db.SortedSetRemoveAsync(_keys.Workers, consumer).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Ages out after Queue:WorkerLiveness.
+        }
+    }
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var live = await RefreshAsync().ConfigureAwait(false);
+        return live > 0
+            ? HealthCheckResult.Healthy($"{live} worker(s) alive")
+            : HealthCheckResult.Unhealthy($"no worker has beaten within {QueueOptions.SectionName}:{nameof(QueueOptions.WorkerLiveness)} = {_queue.WorkerLiveness}");
+    }
+
+    public void Dispose() => _refresh?.Dispose();
+}
