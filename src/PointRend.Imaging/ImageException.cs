@@ -3,7 +3,8 @@ namespace PointRend.Imaging;
 /// <summary>Why an image was refused.</summary>
 public enum ImageErrorKind
 {
-    /// <summary>Neither a PNG nor a JPEG signature.</summary>
+    /// <summary>Neither a PNG nor a JPEG signature, or a variant the decoders cannot read (lossless, arithmetic-coded or
+    /// 12-bit JPEG; a PNG with a non-standard critical chunk).</summary>
     UnsupportedFormat,
     /// <summary>The bytes end before the header or the pixel data is complete.</summary>
     Truncated,
@@ -36,16 +37,12 @@ public readonly record struct ImageLimits(long MaxPixels, int MaxSide)
     {
         if (width <= 0 || height <= 0)
         {
-            throw new ImageException(ImageErrorKind.ZeroSize, $"image is {width}x{height}; width and height must be positive", width, height);
+            throw ImageErrors.ZeroSize(width, height);
         }
 
         if (width > MaxSide || height > MaxSide || (long)width * height > MaxPixels)
         {
-            throw new ImageException(
-                ImageErrorKind.TooLarge,
-                $"image is {width}x{height} ({(long)width * height} pixels); the limit is {MaxPixels} pixels and {MaxSide} per side",
-                width,
-                height);
+            throw ImageErrors.TooLarge(width, height, this);
         }
     }
 }

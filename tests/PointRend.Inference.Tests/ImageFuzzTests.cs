@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using PointRend.Imaging;
 using Xunit.Abstractions;
 
@@ -38,6 +39,7 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
         var mutations = ImageMutations.All(original, seed: 8);
         var failures = new List<string>();
         var tally = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var shapes = new SortedDictionary<string, int>(StringComparer.Ordinal); // messages with numbers as #, for review
 
         foreach (var (name, bytes) in mutations)
         {
@@ -54,6 +56,8 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
             catch (ImageException ex)
             {
                 outcome = ex.Kind.ToString();
+                var shape = $"{ex.Kind}: {Regex.Replace(Printable(ex.Message), "[0-9][0-9,]*", "#")}";
+                shapes[shape] = shapes.GetValueOrDefault(shape) + 1;
                 failures.AddRange(Problems(ex, bytes).Select(p => $"{name}: {p}: \"{Printable(ex.Message)}\""));
             }
             catch (Exception ex)
@@ -76,6 +80,11 @@ public sealed class ImageFuzzTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{input}: {mutations.Count} mutations: {string.Join(", ", tally.Select(t => $"{t.Key} {t.Value}"))}; {failures.Count} failures");
+        foreach (var (shape, count) in shapes)
+        {
+            output.WriteLine($"{count,5} x {shape}");
+        }
+
         foreach (var failure in failures.Take(40))
         {
             output.WriteLine(failure);

@@ -102,7 +102,7 @@ public sealed class ImagingTests
         {
             var bytes = File.ReadAllBytes(path);
             var stb = StbImageSharp.ImageResult.FromMemory(bytes, StbImageSharp.ColorComponents.RedGreenBlue);
-            var fast = PngFastPath.TryDecodeRgb8(bytes, stb.Width, stb.Height);
+            var fast = PngFastPath.TryDecodeRgb8(bytes, PngChunks.Read(bytes));
             Assert.NotNull(fast);
             Assert.True(fast.AsSpan().SequenceEqual(stb.Data), $"{Path.GetFileName(path)} decodes differently");
             Assert.True(ImageDecoder.DecodeRgb8(bytes, new ImageLimits(1 << 24, 1 << 14)).Pixels.AsSpan().SequenceEqual(stb.Data));
@@ -128,7 +128,7 @@ public sealed class ImagingTests
         new ImageWriter().WritePng(pixels, 61, 37, components, stream);
         var png = stream.ToArray();
 
-        var fast = PngFastPath.TryDecodeRgb8(png, 61, 37);
+        var fast = PngFastPath.TryDecodeRgb8(png, PngChunks.Read(png));
         var stb = StbImageSharp.ImageResult.FromMemory(png, StbImageSharp.ColorComponents.RedGreenBlue);
         Assert.NotNull(fast);
         Assert.True(fast.AsSpan().SequenceEqual(stb.Data), "pixels differ from stb's");
