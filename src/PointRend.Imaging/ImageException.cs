@@ -16,7 +16,11 @@ public enum ImageErrorKind
     TooLarge,
 }
 
-/// <summary>An image that cannot be accepted; <see cref="Width"/>/<see cref="Height"/> are known when the header was read.</summary>
+/// <summary>
+/// An image that cannot be accepted, with a message built by <c>ImageErrors</c>; <see cref="Width"/>/<see cref="Height"/>
+/// are set for <see cref="ImageErrorKind.ZeroSize"/> and <see cref="ImageErrorKind.TooLarge"/>. A decoder's own exception,
+/// if one caused this, is the InnerException: for logs, never for callers.
+/// </summary>
 public sealed class ImageException(ImageErrorKind kind, string message, int width = 0, int height = 0, Exception? inner = null)
     : Exception(message, inner)
 {
