@@ -4,9 +4,9 @@ namespace PointRend.Imaging;
 
 /// <summary>
 /// Every <see cref="ImageException"/> the probe and decoders throw, built here so each message says what is wrong
-/// and where (byte offsets, counts, chunk or segment names) in words a caller can act on. Messages never contain
-/// input bytes (chunk types only when they are four ASCII letters), nor a decoder's or .NET's own text: that goes to
-/// InnerException, for logs.
+/// and where (byte offsets, counts, chunk or segment names) in words a caller can act on. Messages never contain raw
+/// input bytes (a PNG chunk type only when it is four ASCII letters; an unknown format's first bytes only in hex), nor
+/// a decoder's or .NET's own text: that goes to InnerException, for logs.
 /// </summary>
 internal static class ImageErrors
 {

@@ -46,6 +46,22 @@ public sealed class ImageErrorMessageTests
     }
 
     [Fact]
+    public void Png_AncillaryChunkWithBadCrc_StillDecodes()
+    {
+        // libpng's default: ancillary chunks are not needed for the pixels, so their CRC is not checked.
+        var png = ImageSamples.CamVidPng();
+        var text = "Comment\0bad crc below"u8.ToArray();
+        using var withText = new MemoryStream();
+        withText.Write(png.AsSpan(0, 33));
+        ImageSamples.WriteChunk(withText, "tEXt", text);
+        withText.Write(png.AsSpan(33));
+        var bytes = withText.ToArray();
+        bytes[33 + 8 + text.Length] ^= 0xFF; // first byte of tEXt's CRC
+
+        Assert.Equal(480 * 360 * 3, ImageDecoder.DecodeRgb8(bytes, Limits).Pixels.Length);
+    }
+
+    [Fact]
     public void Png_BadZlibHeaderBehindGoodCrc_CorruptZlibWithInnerException()
     {
         var png = ImageSamples.CamVidPng();
