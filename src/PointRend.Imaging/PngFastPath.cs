@@ -26,7 +26,7 @@ internal static class PngFastPath
             return null;
         }
 
-        var rawLength = (long)height * ((width * channels) + 1);
+        var rawLength = height * (((long)width * channels) + 1);
         if (rawLength > int.MaxValue)
         {
             return null;
