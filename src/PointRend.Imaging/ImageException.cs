@@ -3,7 +3,8 @@ namespace PointRend.Imaging;
 /// <summary>Why an image was refused.</summary>
 public enum ImageErrorKind
 {
-    /// <summary>Neither a PNG nor a JPEG signature.</summary>
+    /// <summary>Neither a PNG nor a JPEG signature, or a variant the decoders cannot read (lossless, arithmetic-coded or
+    /// 12-bit JPEG; a PNG with a non-standard critical chunk).</summary>
     UnsupportedFormat,
     /// <summary>The bytes end before the header or the pixel data is complete.</summary>
     Truncated,
@@ -15,7 +16,11 @@ public enum ImageErrorKind
     TooLarge,
 }
 
-/// <summary>An image that cannot be accepted; <see cref="Width"/>/<see cref="Height"/> are known when the header was read.</summary>
+/// <summary>
+/// An image that cannot be accepted, with a message built by <c>ImageErrors</c>; <see cref="Width"/>/<see cref="Height"/>
+/// are set for <see cref="ImageErrorKind.ZeroSize"/> and <see cref="ImageErrorKind.TooLarge"/>. A decoder's own exception,
+/// if one caused this, is the InnerException: for logs, never for callers.
+/// </summary>
 public sealed class ImageException(ImageErrorKind kind, string message, int width = 0, int height = 0, Exception? inner = null)
     : Exception(message, inner)
 {
@@ -36,16 +41,12 @@ public readonly record struct ImageLimits(long MaxPixels, int MaxSide)
     {
         if (width <= 0 || height <= 0)
         {
-            throw new ImageException(ImageErrorKind.ZeroSize, $"image is {width}x{height}; width and height must be positive", width, height);
+            throw ImageErrors.ZeroSize(width, height);
         }
 
         if (width > MaxSide || height > MaxSide || (long)width * height > MaxPixels)
         {
-            throw new ImageException(
-                ImageErrorKind.TooLarge,
-                $"image is {width}x{height} ({(long)width * height} pixels); the limit is {MaxPixels} pixels and {MaxSide} per side",
-                width,
-                height);
+            throw ImageErrors.TooLarge(width, height, this);
         }
     }
 }

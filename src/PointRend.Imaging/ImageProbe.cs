@@ -31,12 +31,12 @@ public static class ImageProbe
             return ProbeJpeg(bytes);
         }
 
-        if (bytes.Length > 0 && (PngSignature.StartsWith(bytes) || (bytes.Length < 3 && bytes[0] == 0xFF)))
+        if (bytes.Length > 0 && (PngSignature.StartsWith(bytes) || (bytes.Length < 3 && bytes[0] == 0xFF && (bytes.Length == 1 || bytes[1] == 0xD8))))
         {
-            throw new ImageException(ImageErrorKind.Truncated, $"image is truncated: {bytes.Length} bytes end inside the signature");
+            throw ImageErrors.SignatureTruncated(bytes.Length);
         }
 
-        throw new ImageException(ImageErrorKind.UnsupportedFormat, $"image is neither PNG nor JPEG (first bytes {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])})");
+        throw ImageErrors.NeitherPngNorJpeg(bytes);
     }
 
     /// <summary>Probes, then checks the dimensions against <paramref name="limits"/>.</summary>
@@ -52,13 +52,13 @@ public static class ImageProbe
         // Signature (8), chunk length (4), "IHDR" (4), width (4), height (4): IHDR must be the first chunk.
         if (bytes.Length < 33)
         {
-            throw new ImageException(ImageErrorKind.Truncated, $"PNG is truncated: {bytes.Length} bytes, the IHDR chunk needs 33");
+            throw ImageErrors.PngHeaderTruncated(bytes.Length);
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(bytes[8..]);
         if (length != 13 || !bytes.Slice(12, 4).SequenceEqual("IHDR"u8))
         {
-            throw new ImageException(ImageErrorKind.Corrupt, "PNG is corrupt: the first chunk is not a 13-byte IHDR");
+            throw ImageErrors.PngFirstChunkNotIhdr();
         }
 
         // PNG stores unsigned 31-bit sizes; anything above int.MaxValue is malformed anyway.
@@ -80,7 +80,7 @@ public static class ImageProbe
 
             if (bytes[i] != 0xFF)
             {
-                throw new ImageException(ImageErrorKind.Corrupt, $"JPEG is corrupt: expected a marker at byte {i}");
+                throw ImageErrors.JpegExpectedMarker(i);
             }
 
             while (i < bytes.Length && bytes[i] == 0xFF)
@@ -96,7 +96,7 @@ public static class ImageProbe
             var marker = bytes[i++];
             if (marker == 0xD9 || marker == 0xDA)
             {
-                throw new ImageException(ImageErrorKind.Corrupt, "JPEG is corrupt: no frame header (SOFn) before the scan");
+                throw ImageErrors.JpegNoFrame();
             }
 
             if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7))
@@ -112,18 +112,21 @@ public static class ImageProbe
             int segmentLength = BinaryPrimitives.ReadUInt16BigEndian(bytes[i..]);
             if (segmentLength < 2)
             {
-                throw new ImageException(ImageErrorKind.Corrupt, $"JPEG is corrupt: segment length {segmentLength} at byte {i}");
+                throw ImageErrors.JpegBadSegmentLength(marker, i - 2, segmentLength, 2);
             }
 
-            // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-            var isFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-            if (isFrame)
+            if (JpegMarkers.IsFrame(marker) && segmentLength < 8)
             {
-                if (i + 7 > bytes.Length)
-                {
-                    break;
-                }
+                throw ImageErrors.JpegBadSegmentLength(marker, i - 2, segmentLength, 8);
+            }
 
+            if (i + segmentLength > bytes.Length)
+            {
+                throw ImageErrors.JpegEndsInSegment(bytes.Length, i + segmentLength, marker, i - 2);
+            }
+
+            if (JpegMarkers.IsFrame(marker))
+            {
                 int height = BinaryPrimitives.ReadUInt16BigEndian(bytes[(i + 3)..]);
                 int width = BinaryPrimitives.ReadUInt16BigEndian(bytes[(i + 5)..]);
                 return new ImageHeader(ImageFormat.Jpeg, width, height);
@@ -132,6 +135,6 @@ public static class ImageProbe
             i += segmentLength;
         }
 
-        throw new ImageException(ImageErrorKind.Truncated, $"JPEG is truncated: {bytes.Length} bytes end before the frame header (SOFn)");
+        throw ImageErrors.JpegNoFrameYet(bytes.Length);
     }
 }

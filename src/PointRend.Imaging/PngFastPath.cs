@@ -9,93 +9,56 @@ namespace PointRend.Imaging;
 
 /// <summary>
 /// Decodes the PNGs cameras and pipelines actually send (8-bit grey, RGB or RGBA, not interlaced) with the platform's
-/// native zlib; anything else, and anything malformed, is left to StbImageSharp and its error messages.
+/// native zlib; anything else is left to StbImageSharp. Damage is reported here, in <see cref="ImageErrors"/>' words.
 /// </summary>
 /// <remarks>StbImageSharp's managed inflate took 6.1 ms for a 480x360 CamVid frame, an eighth of a whole request
 /// (docs/benchmarks.md). Semantics follow stb's RGB conversion: grey is replicated, alpha dropped.</remarks>
 internal static class PngFastPath
 {
-    /// <summary>RGB8 pixels, or null when this image is not one the fast path takes (the caller falls back).</summary>
-    public static byte[]? TryDecodeRgb8(byte[] png, int width, int height)
+    /// <summary>RGB8 pixels, or null when this image is not one the fast path takes (the caller falls back to stb).</summary>
+    /// <param name="png">A PNG whose chunk layout <see cref="PngChunks.Read"/> checked and returned as <paramref name="layout"/>.</param>
+    /// <exception cref="ImageException">The zlib stream is corrupt or too short, or a row has an unknown filter.</exception>
+    public static byte[]? TryDecodeRgb8(byte[] png, PngLayout layout)
     {
-        if (!TryReadHeader(png, out var channels, out var idatBytes) || idatBytes == 0)
+        var (width, height, channels) = (layout.Width, layout.Height, layout.Channels);
+        if (layout.BitDepth != 8 || layout.ColourType is not (0 or 2 or 6) || layout.Interlace != 0)
         {
             return null;
         }
 
-        var stride = width * channels;
-        var rawLength = (long)height * (stride + 1);
+        var rawLength = height * (((long)width * channels) + 1);
         if (rawLength > int.MaxValue)
         {
             return null;
         }
 
-        var compressed = ArrayPool<byte>.Shared.Rent(idatBytes);
+        var compressed = ArrayPool<byte>.Shared.Rent(layout.IdatBytes);
         var raw = ArrayPool<byte>.Shared.Rent((int)rawLength);
         try
         {
             CopyIdat(png, compressed);
-            using (var zlib = new ZLibStream(new MemoryStream(compressed, 0, idatBytes), CompressionMode.Decompress))
+            int inflated;
+            using (var zlib = new ZLibStream(new MemoryStream(compressed, 0, layout.IdatBytes), CompressionMode.Decompress))
             {
-                if (zlib.ReadAtLeast(raw.AsSpan(0, (int)rawLength), (int)rawLength, throwOnEndOfStream: false) != rawLength)
-                {
-                    return null; // truncated: stb says how
-                }
+                inflated = zlib.ReadAtLeast(raw.AsSpan(0, (int)rawLength), (int)rawLength, throwOnEndOfStream: false);
+            }
+
+            if (inflated != rawLength)
+            {
+                throw ImageErrors.PngPixelDataShort(inflated, rawLength);
             }
 
             return Unfilter(raw.AsSpan(0, (int)rawLength), width, height, channels);
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException ex)
         {
-            return null; // corrupt deflate data: stb says how
+            throw ImageErrors.PngZlibCorrupt(ex);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(compressed);
             ArrayPool<byte>.Shared.Return(raw);
         }
-    }
-
-    /// <summary>Checks IHDR (the probe already checked the size) and sums the IDAT lengths, walking every chunk once.</summary>
-    private static bool TryReadHeader(byte[] png, out int channels, out int idatBytes)
-    {
-        channels = 0;
-        idatBytes = 0;
-        var span = png.AsSpan();
-        if (span.Length < 33 || !span.Slice(12, 4).SequenceEqual("IHDR"u8))
-        {
-            return false;
-        }
-
-        byte bitDepth = span[24], colourType = span[25], interlace = span[28];
-        channels = colourType switch { 0 => 1, 2 => 3, 6 => 4, _ => 0 };
-        if (bitDepth != 8 || channels == 0 || interlace != 0)
-        {
-            return false;
-        }
-
-        for (var offset = 8; offset + 12 <= span.Length;)
-        {
-            var length = BinaryPrimitives.ReadInt32BigEndian(span[offset..]);
-            if (length < 0 || offset + 12L + length > span.Length)
-            {
-                return false;
-            }
-
-            var type = span.Slice(offset + 4, 4);
-            if (type.SequenceEqual("IDAT"u8))
-            {
-                idatBytes = checked(idatBytes + length);
-            }
-            else if (type.SequenceEqual("IEND"u8))
-            {
-                return true;
-            }
-
-            offset += 12 + length;
-        }
-
-        return false; // no IEND: truncated
     }
 
     private static void CopyIdat(byte[] png, byte[] destination)
@@ -121,7 +84,7 @@ internal static class PngFastPath
     }
 
     /// <summary>Reverses each row's filter in place (rows keep their filter byte), then converts to RGB8.</summary>
-    private static byte[]? Unfilter(Span<byte> raw, int width, int height, int bpp)
+    private static byte[] Unfilter(Span<byte> raw, int width, int height, int bpp)
     {
         var stride = width * bpp;
         Span<byte> previous = [];
@@ -190,7 +153,7 @@ internal static class PngFastPath
 
                     break;
                 default:
-                    return null; // invalid filter type: corrupt, stb says how
+                    throw ImageErrors.PngBadFilter(y, filter);
             }
 
             previous = row;
