@@ -11,7 +11,10 @@ namespace PointRend.Queueing;
 /// </summary>
 /// <remarks>Below the result cache (a hit needs no worker) and above the queue, in both embedded and distributed
 /// mode. Jobs without a caller (CLI, benchmarks) share one line.</remarks>
-public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsPerCaller, TimeProvider? time = null) : ISegmentJobRunner
+/// <param name="maxWaiting">Jobs one caller may have waiting in its line; beyond, RESOURCE_EXHAUSTED (QUEUE_FULL) at once.</param>
+/// <param name="maxWaitingKey">The option that sets <paramref name="maxWaiting"/>, named in the refusal.</param>
+public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsPerCaller, int maxWaiting, string maxWaitingKey, TimeProvider? time = null)
+    : ISegmentJobRunner
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, Line> _lines = new(StringComparer.Ordinal);
@@ -21,8 +24,16 @@ public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsP
         var line = Join(context.Caller);
         try
         {
-            await line.WaitTurnAsync(Math.Max(1, slotsPerCaller()), context.DeadlineUtc - _time.GetUtcNow().UtcDateTime, _time, cancellationToken)
+            await line.WaitTurnAsync(Math.Max(1, slotsPerCaller()), maxWaiting, context.DeadlineUtc - _time.GetUtcNow().UtcDateTime, _time, cancellationToken)
                 .ConfigureAwait(false);
+        }
+        catch (LineFullException)
+        {
+            Leave(context.Caller, line, ran: false);
+            QueueMetrics.Refused.WithLabels("full").Inc();
+            throw new SegmentationException(SegmentationErrorKind.ResourceExhausted, ErrorReason.QueueFull,
+                $"the queue is full for this caller ({maxWaiting} of its jobs already wait for a worker, {maxWaitingKey} = {maxWaiting}); retry later",
+                retryAfter: TimeSpan.FromSeconds(1));
         }
         catch (TimeoutException)
         {
@@ -96,7 +107,7 @@ public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsP
 
         public int Members { get; set; }
 
-        public async Task WaitTurnAsync(int slots, TimeSpan remaining, TimeProvider time, CancellationToken ct)
+        public async Task WaitTurnAsync(int slots, int maxWaiting, TimeSpan remaining, TimeProvider time, CancellationToken ct)
         {
             TaskCompletionSource turn;
             LinkedListNode<TaskCompletionSource> node;
@@ -106,6 +117,11 @@ public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsP
                 {
                     _active++;
                     return;
+                }
+
+                if (_waiting.Count >= maxWaiting)
+                {
+                    throw new LineFullException();
                 }
 
                 turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -147,4 +163,6 @@ public sealed class FairShareJobRunner(ISegmentJobRunner inner, Func<int> slotsP
             }
         }
     }
+
+    private sealed class LineFullException : Exception;
 }

@@ -17,7 +17,7 @@ public sealed class ReflectionTests(GatewayFixture fixture) : IClassFixture<Gate
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
 
         var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("pointrend.v1.Segmentation", services);
+        Assert.Contains("pointrend.v1.SegmentationService", services);
         Assert.Contains("grpc.health.v1.Health", services);
     }
 }

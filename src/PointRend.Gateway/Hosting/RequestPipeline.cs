@@ -38,6 +38,7 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
             services.AddSegmentProcessor();
             services.AddValidatedOptions<WorkerPoolOptions>(configuration, WorkerPoolOptions.SectionName, o => o.Validate());
             services.AddSingleton<InProcessJobRunner>();
+            services.AddHealthChecks().AddCheck<InProcessJobRunner>("pool");
             services.AddSingleton(sp => sp.GetRequiredService<SegmentProcessor>().Catalog.Manifests);
             services.AddSingleton(sp => sp.GetRequiredService<SegmentProcessor>().ListModels());
         }
@@ -58,19 +59,20 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
     {
         var time = sp.GetRequiredService<TimeProvider>();
         ISegmentJobRunner queue = distributed ? sp.GetRequiredService<RedisJobRunner>() : sp.GetRequiredService<InProcessJobRunner>();
-        Func<int> workers;
+        ISegmentJobRunner shared;
         if (distributed)
         {
             var presence = sp.GetRequiredService<WorkerPresence>();
-            workers = () => presence.LiveWorkers;
+            var maxLength = sp.GetRequiredService<IOptions<QueueOptions>>().Value.MaxLength;
+            shared = new FairShareJobRunner(queue, () => presence.LiveWorkers, maxLength, $"{QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)}", time);
         }
         else
         {
-            var pool = sp.GetRequiredService<IOptions<WorkerPoolOptions>>().Value.EffectiveWorkers;
-            workers = () => pool;
+            var pool = sp.GetRequiredService<IOptions<WorkerPoolOptions>>().Value;
+            shared = new FairShareJobRunner(queue, () => pool.EffectiveWorkers, pool.QueueCapacity,
+                $"{WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)}", time);
         }
 
-        ISegmentJobRunner shared = new FairShareJobRunner(queue, workers, time);
         var beforeTiling = cached
             ? new CachingJobRunner(shared, sp.GetRequiredService<IResultCache>(), sp.GetRequiredService<IModelVersions>(), time)
             : shared;

@@ -52,15 +52,17 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
         var (width, height) = Probe(image);
         var outW = o.OutputWidth == 0 ? width : o.OutputWidth;
         var outH = o.OutputHeight == 0 ? height : o.OutputHeight;
-        if ((long)outW * outH > limits.MaxOutputPixels)
+        var tile = TileSizeFor(width, height, outW, outH);
+        if (tile == 0 && (long)outW * outH > limits.MaxOutputPixels)
         {
+            // A tiled image is rendered tile by tile: the output limit bounds each tile's logits, not the stitched labels.
             throw InferenceErrors.OutputTooLarge(outW, outH, limits);
         }
 
         var steps = o.SubdivisionSteps == 0 ? StepsToReach(model, model.Defaults.Steps, width, height, outW, outH) : o.SubdivisionSteps;
         var points = o.PointsPerStep == 0 ? model.Defaults.Points : o.PointsPerStep;
         var render = new RenderOptions(mode, steps, points, outH, outW);
-        return new RequestPlan(model, render, width, height, RequestCost.Of(render, width, height, TileSizeFor(width, height, outW, outH)));
+        return new RequestPlan(model, render, width, height, RequestCost.Of(render, width, height, tile));
     }
 
     /// <summary>Only images at input resolution and larger than a tile are tiled (see TiledSegmenter).</summary>

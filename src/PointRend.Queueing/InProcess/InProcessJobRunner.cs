@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
@@ -16,7 +17,7 @@ namespace PointRend.Queueing.InProcess;
 /// on a 2-core pod two blocked pool threads starve the deadline timers and Kestrel until the pool grows, so a request
 /// could finish long after its deadline instead of being answered DEADLINE_EXCEEDED on time.
 /// </remarks>
-public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDisposable
+public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck, IAsyncDisposable
 {
     private readonly ISegmentProcessor _processor;
     private readonly TimeProvider _time;
@@ -93,6 +94,12 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IAsyncDispos
             // shutting down
         }
     }
+
+    /// <summary>Serving while the workers run; not once a stop has begun (load balancers should send no more).</summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Volatile.Read(ref _disposed) == 0 && _workers.All(w => !w.IsCompleted)
+            ? HealthCheckResult.Healthy($"{_workers.Length} workers, {Count} jobs accepted and unanswered")
+            : HealthCheckResult.Unhealthy("the worker pool is stopping"));
 
     /// <summary>Jobs accepted and not yet answered by a worker: waiting plus running.</summary>
     public int Count => Volatile.Read(ref _count);
