@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using PointRend.Contracts.V1;
+using Microsoft.Extensions.Logging.Abstractions;
 using PointRend.Inference;
 using PointRend.Testing;
 
@@ -23,13 +24,21 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
         var request = Request(TestPaths.SampleImage, "whole");
 
         var distributed = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
-        var embedded = cluster.Gateway.Services.GetRequiredService<SegmentProcessor>().Process(request, CancellationToken.None);
+        using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = 0 }, NullLoggerFactory.Instance);
+        var embedded = processor.Process(request, CancellationToken.None);
 
         Assert.Equal((480, 360), (distributed.Width, distributed.Height));
         Assert.False(distributed.CacheHit);
         Assert.Equal(embedded.ModelVersion, distributed.ModelVersion);
         Assert.True(embedded.ClassRaw.Span.SequenceEqual(distributed.ClassRaw.Span), "label maps differ");
         Assert.Empty(cluster.Gateway.UnexpectedErrors());
+    }
+
+    [Fact]
+    public void TheDistributedGatewayLoadsNoModelSession()
+    {
+        Assert.Null(cluster.Gateway.Services.GetService<SegmentProcessor>());
+        Assert.Equal("camvid", Assert.Single(cluster.Gateway.Services.GetRequiredService<ModelManifests>().Names));
     }
 
     [Fact]
@@ -78,21 +87,46 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
         Assert.Equal(first.ClassRaw, second.ClassRaw);
     }
 
-    [Fact]
-    public async Task UndecodableImageIsInvalidArgumentAndDeadLetteredWhileOthersAreServed()
+    [Theory]
+    [InlineData("not an image", "IMAGE_UNSUPPORTED_FORMAT")]
+    [InlineData("steps above the model's limit", "OPTION_INVALID")]
+    [InlineData("unknown model", "MODEL_NOT_FOUND")]
+    public async Task BadRequestIsRefusedAtTheEdgeAndNeverReachesRedis(string kind, string reason)
     {
-        var poisoned = new SegmentRequest { CorrelationId = "poison", Image = new Image { Encoded = ByteString.CopyFrom(1, 2, 3, 4, 5, 6, 7, 8) } };
-        var good = Request(TestPaths.ValFrames(2)[1], "good", new SegmentOptions { Mode = RenderMode.Coarse });
+        var request = kind switch
+        {
+            "not an image" => new SegmentRequest { CorrelationId = "poison", Image = new Image { Encoded = ByteString.CopyFrom(1, 2, 3, 4, 5, 6, 7, 8) } },
+            "steps above the model's limit" => Request(TestPaths.SampleImage, "steps", new SegmentOptions { SubdivisionSteps = 99 }),
+            _ => Request(TestPaths.SampleImage, "model", new SegmentOptions { Model = "no-such-model" }),
+        };
+        var enqueuedBefore = MetricsScraper.Value(await MetricsScraper.ScrapeAsync(cluster.GatewayMetricsPort), "pointrend_queue_enqueued_total");
+        var deadBefore = await cluster.Db.StreamLengthAsync(cluster.Keys.DeadLetters);
 
-        var bad = cluster.Gateway.Client.SegmentAsync(poisoned).ResponseAsync;
+        var error = await Assert.ThrowsAsync<RpcException>(() => cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(reason, error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        ErrorDetails.AssertClean(error.Status.Detail);
+        Assert.Equal(enqueuedBefore, MetricsScraper.Value(await MetricsScraper.ScrapeAsync(cluster.GatewayMetricsPort), "pointrend_queue_enqueued_total"));
+        Assert.Equal(deadBefore, await cluster.Db.StreamLengthAsync(cluster.Keys.DeadLetters));
+    }
+
+    [Fact]
+    public async Task CorruptPixelDataIsAnsweredInvalidArgumentByTheWorkerAndNotDeadLettered()
+    {
+        // The header is fine (the edge passes it); the pixel data ends early, which only decoding finds.
+        var png = File.ReadAllBytes(TestPaths.ValFrames(4)[3]);
+        var corrupt = new SegmentRequest { CorrelationId = "cut", Image = new Image { Encoded = ByteString.CopyFrom(png, 0, png.Length / 2) } };
+        var good = Request(TestPaths.ValFrames(2)[1], "good", new SegmentOptions { Mode = RenderMode.Coarse });
+        var deadBefore = await cluster.Db.StreamLengthAsync(cluster.Keys.DeadLetters);
+
+        var bad = cluster.Gateway.Client.SegmentAsync(corrupt).ResponseAsync;
         var fine = cluster.Gateway.Client.SegmentAsync(good).ResponseAsync;
 
         var error = await Assert.ThrowsAsync<RpcException>(() => bad.DefaultTimeout());
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("IMAGE_CORRUPT", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        ErrorDetails.AssertClean(error.Status.Detail);
         Assert.Equal(480, (await fine.DefaultTimeout()).Width);
-        var dead = await cluster.Db.StreamRangeAsync(cluster.Keys.DeadLetters);
-        var entry = Assert.Single(dead, e => e["kind"] == "InvalidArgument");
-        Assert.Contains("rejected by the processor", (string?)entry["reason"]);
-        Assert.Equal(1, (int)entry["deliveries"]);
+        Assert.Equal(deadBefore, await cluster.Db.StreamLengthAsync(cluster.Keys.DeadLetters));
     }
 }

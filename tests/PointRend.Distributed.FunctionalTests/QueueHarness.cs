@@ -74,6 +74,20 @@ public sealed class QueueHarness : IAsyncDisposable
         return consumer;
     }
 
+    /// <summary>
+    /// Reports a worker alive (its presence beat) that takes no job, so the gateway side enqueues as it would while every
+    /// real worker is busy; tests of the stream's own mechanics need jobs to stay in it.
+    /// </summary>
+    public async Task AddIdleWorkerPresenceAsync()
+    {
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(RedisOptions, "test-idle-worker"));
+        var stop = new CancellationTokenSource();
+        var presence = new WorkerPresence(redis, Options.Create(RedisOptions), Options.Create(Queue));
+        var run = presence.BeatAsync("idle-worker", stop.Token);
+        _consumers.Add((redis, stop, run));
+        await WaitUntilAsync(async () => await Runner.Presence.RefreshAsync() > 0);
+    }
+
     /// <summary>Jobs waiting or running: the stream length (finished jobs are deleted from it).</summary>
     public Task<long> BacklogAsync() => Db.StreamLengthAsync(Keys.Jobs);
 

@@ -31,8 +31,9 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
         {
             var error = await Assert.ThrowsAsync<SegmentationException>(
                 () => harness.Runner.RunAsync(FakeProcessor.Request($"down-{i}", "d"), Deadline(), default).DefaultTimeout());
-            Assert.Equal(SegmentationErrorKind.Unavailable, error.Kind);
-            Assert.Contains(redis.Server.Port.ToString(), error.Message);
+            Assert.Equal((SegmentationErrorKind.Unavailable, ErrorReason.BackendUnavailable), (error.Kind, error.Reason));
+            Assert.DoesNotContain(redis.Server.Port.ToString(CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+            Assert.NotNull(error.RetryAfter);
         }
 
         await redis.Server.StartAsync();
@@ -110,18 +111,48 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
             ["Redis:Configuration"] = redis.Server.Configuration,
             ["Redis:KeyPrefix"] = nameof(DistributedGatewayReportsNotServingAndUnavailableWhileRedisIsDown),
         });
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await HealthAsync(gateway));
+        await using var worker = await PresenceBeat.StartAsync(redis.Server, nameof(DistributedGatewayReportsNotServingAndUnavailableWhileRedisIsDown));
+        await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.Serving);
 
         redis.Server.Kill();
         await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.NotServing);
         var request = new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.SampleImage)) } };
         var refused = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout());
         Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
-        Assert.Contains(redis.Server.Port.ToString(CultureInfo.InvariantCulture), refused.Status.Detail, StringComparison.Ordinal);
+        ErrorDetails.AssertClean(refused.Status.Detail);
+        Assert.DoesNotContain(redis.Server.Port.ToString(CultureInfo.InvariantCulture), refused.Status.Detail, StringComparison.Ordinal);
+        Assert.NotNull(refused.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>());
 
         await redis.Server.StartAsync();
         await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.Serving);
         gateway.AssertNoUnexpectedErrors("HealthCheckEnd"); // the health service logs each Unhealthy result as an error
+    }
+
+    [Fact]
+    public async Task DistributedGatewayWithNoLiveWorkerIsNotServingAndRefusesAtOnce()
+    {
+        await redis.Server.StartAsync();
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Redis:Configuration"] = redis.Server.Configuration,
+            ["Redis:KeyPrefix"] = nameof(DistributedGatewayWithNoLiveWorkerIsNotServingAndRefusesAtOnce),
+        });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await HealthAsync(gateway));
+        var request = new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(File.ReadAllBytes(TestPaths.SampleImage)) } };
+
+        // The default 30 s deadline: only the liveness check can answer within the test's bound.
+        var refused = await Assert.ThrowsAsync<RpcException>(() => gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        var status = refused.GetRpcStatus()!;
+        Assert.Equal("NO_WORKERS", status.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
+        Assert.NotNull(status.GetDetail<Google.Rpc.RetryInfo>());
+        ErrorDetails.AssertClean(refused.Status.Detail);
+
+        // A worker appears (its presence beat): the same gateway serves health again.
+        await using var worker = await PresenceBeat.StartAsync(redis.Server, nameof(DistributedGatewayWithNoLiveWorkerIsNotServingAndRefusesAtOnce));
+        await QueueHarness.WaitUntilAsync(async () => await HealthAsync(gateway) == HealthCheckResponse.Types.ServingStatus.Serving);
+        gateway.AssertNoUnexpectedErrors("HealthCheckEnd");
     }
 
     private static async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(GatewayServer gateway) =>

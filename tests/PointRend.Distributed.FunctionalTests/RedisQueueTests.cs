@@ -29,6 +29,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
     public async Task PayloadTravelsInAKeyNotInTheStreamEntry()
     {
         await using var harness = await QueueHarness.StartAsync(redis.Server);
+        await harness.AddIdleWorkerPresenceAsync();
         var big = new string('x', 100_000);
         using var cancel = new CancellationTokenSource();
         var call = harness.Runner.RunAsync(FakeProcessor.Request("r1", big), Deadline(), cancel.Token);
@@ -48,6 +49,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
     public async Task FullQueueRefusesAtOnceWithResourceExhausted()
     {
         await using var harness = await QueueHarness.StartAsync(redis.Server, q => q.MaxLength = 2);
+        await harness.AddIdleWorkerPresenceAsync();
         using var cancel = new CancellationTokenSource();
         var waiting = new[]
         {
@@ -72,6 +74,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
     public async Task JobPastItsDeadlineIsNeverProcessed()
     {
         await using var harness = await QueueHarness.StartAsync(redis.Server);
+        await harness.AddIdleWorkerPresenceAsync();
         var expired = await Assert.ThrowsAsync<SegmentationException>(
             () => harness.Runner.RunAsync(FakeProcessor.Request("late", "late"), Deadline(0.3), default).DefaultTimeout());
         Assert.Equal(SegmentationErrorKind.DeadlineExceeded, expired.Kind);
@@ -88,7 +91,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task PoisonedJobIsAnsweredWithItsErrorAndDeadLetteredWithoutHurtingOthers()
+    public async Task PoisonedJobIsAnsweredWithItsErrorWithoutHurtingOthersAndNotDeadLettered()
     {
         await using var harness = await QueueHarness.StartAsync(redis.Server);
         var processor = new FakeProcessor();
@@ -102,10 +105,9 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
         Assert.Contains("neither PNG nor JPEG", error.Message);
         Assert.Equal("fine", (await good.DefaultTimeout()).ClassRaw.ToStringUtf8());
 
-        var dead = Assert.Single(await harness.DeadLettersAsync());
-        Assert.Equal("InvalidArgument", (string?)dead["kind"]);
-        Assert.Contains("neither PNG nor JPEG", (string?)dead["reason"]);
-        Assert.Equal(1, (int)dead["deliveries"]);
+        Assert.Equal(ErrorReason.ImageUnsupportedFormat, error.Reason);
+        Assert.Equal("image.encoded", error.Field);
+        Assert.Empty(await harness.DeadLettersAsync()); // the caller's fault, not the system's
         Assert.Equal(2, processor.Seen.Count); // answered once, not retried
         Assert.Equal(0, await harness.BacklogAsync());
     }
@@ -140,6 +142,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
             q.ClaimIdle = TimeSpan.FromMilliseconds(600);
             q.MaxDeliveries = 1;
         });
+        await harness.AddIdleWorkerPresenceAsync();
         var call = harness.Runner.RunAsync(FakeProcessor.Request("doomed", "d"), Deadline(), default);
         await QueueHarness.WaitUntilAsync(async () => await harness.BacklogAsync() == 1);
         await harness.Db.StreamCreateConsumerGroupAsync(harness.Keys.Jobs, harness.Queue.ConsumerGroup, "0-0");
@@ -162,6 +165,7 @@ public sealed class RedisQueueTests(RedisServerFixture redis) : IClassFixture<Re
     public async Task CancelledRequestIsSkippedByTheWorker()
     {
         await using var harness = await QueueHarness.StartAsync(redis.Server);
+        await harness.AddIdleWorkerPresenceAsync();
         using var cancel = new CancellationTokenSource();
         var call = harness.Runner.RunAsync(FakeProcessor.Request("gone", "g"), Deadline(), cancel.Token);
         await QueueHarness.WaitUntilAsync(async () => await harness.BacklogAsync() == 1);

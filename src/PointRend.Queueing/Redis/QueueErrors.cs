@@ -43,8 +43,8 @@ internal static class QueueErrors
     public static string WorkerFailed(string correlationId, string jobId) =>
         $"a worker failed on request '{correlationId}' (job {jobId}); the job is kept in the dead-letter stream for the operators";
 
-    public static string GivenUpForCaller(string jobId) =>
-        $"job {jobId} was given up after every worker that took it stopped before finishing; it is kept in the dead-letter stream";
+    public static string GivenUpForCaller(string jobId, long deliveries) =>
+        $"job {jobId} was given up after {deliveries} deliveries: each worker that took it stopped before finishing it; it is kept in the dead-letter stream";
 
     public static string GivenUp(string jobId, long deliveries, string consumer, TimeSpan claimIdle) =>
         $"job {jobId} was given up after {deliveries} deliveries (last to {consumer}); each worker died or froze for longer than " +

@@ -24,7 +24,7 @@ public sealed partial class RedisJobConsumer
             var reason = QueueErrors.GivenUp(job.Id, deliveries - 1, ConsumerName, _queue.ClaimIdle);
             QueueingLog.GivenUp(_logger, job.Id, deliveries - 1);
             QueueMetrics.Processed.WithLabels("given_up").Inc();
-            await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, ErrorReason.Internal, QueueErrors.GivenUpForCaller(job.Id)),
+            await FinishAsync(entry.Id, job, JobResult.Failure(SegmentationErrorKind.Internal, ErrorReason.Internal, QueueErrors.GivenUpForCaller(job.Id, deliveries - 1)),
                 new DeadLetter(reason, SegmentationErrorKind.Internal, deliveries - 1)).ConfigureAwait(false);
             return;
         }

@@ -159,6 +159,7 @@ public sealed partial class RedisJobConsumer
             await db.HashSetAsync(_keys.Models, Models.Select(m => new HashEntry(m.Key, m.Value)).ToArray()).ConfigureAwait(false);
         }
 
+        await _presence.BeatOnceAsync(ConsumerName).ConfigureAwait(false);
         QueueingLog.Joined(_logger, ConsumerName, _queue.ConsumerGroup, (string)_keys.Jobs!);
     }
 

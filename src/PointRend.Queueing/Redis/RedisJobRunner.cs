@@ -57,6 +57,9 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(SampleQueueAsync);
     }
 
+    /// <summary>Which workers are alive; a job is refused (NO_WORKERS) when none is.</summary>
+    public WorkerPresence Presence => _presence;
+
     /// <summary>This process's reply channel (<c>{p}:replies:{gateway}</c>).</summary>
     public string ReplyChannel => _replyChannel;
 
@@ -83,9 +86,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
             throw QueueErrors.Unavailable();
         }
 
-        // The cached count is at most one presence beat old; look again before refusing, so a worker that just
-        // joined is not refused.
-        if (_presence.LiveWorkers == 0 && await _presence.RefreshAsync().ConfigureAwait(false) == 0)
+        if (!await _presence.AnyAliveAsync(cancellationToken).ConfigureAwait(false))
         {
             QueueMetrics.Refused.WithLabels("no_workers").Inc();
             throw QueueErrors.NoWorkers(_queue.WorkerLiveness);

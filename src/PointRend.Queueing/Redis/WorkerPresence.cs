@@ -55,20 +55,38 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
         return _live;
     }
 
+    /// <summary>
+    /// True once a worker is alive, looking again for up to one and a half presence beats: after a Redis restart the
+    /// set is empty until each worker's next beat, and a caller should not be refused for that gap.
+    /// </summary>
+    public async Task<bool> AnyAliveAsync(CancellationToken cancellationToken)
+    {
+        if (LiveWorkers > 0)
+        {
+            return true;
+        }
+
+        var until = _time.GetUtcNow() + (_queue.PresenceBeat * 1.5);
+        while (await RefreshAsync().ConfigureAwait(false) == 0)
+        {
+            if (_time.GetUtcNow() >= until)
+            {
+                return false;
+            }
+
+            await Task.Delay(_queue.PresenceBeat / 4, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
     /// <summary>Worker side: beats until <paramref name="stoppingToken"/> fires, then leaves at once.</summary>
     public async Task BeatAsync(string consumer, CancellationToken stoppingToken)
     {
         var db = _redis.GetDatabase();
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await db.SortedSetAddAsync(_keys.Workers, consumer, _time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-                // Redis is away; the job loop reports it. Beat again on the next tick.
-            }
+            await BeatOnceAsync(consumer).ConfigureAwait(false);
 
             try
             {
@@ -87,6 +105,19 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
         catch (RedisException)
         {
             // Ages out after Queue:WorkerLiveness.
+        }
+    }
+
+    /// <summary>One beat now; also called when a worker (re)joins its group, so it counts at once.</summary>
+    public async Task BeatOnceAsync(string consumer)
+    {
+        try
+        {
+            await _redis.GetDatabase().SortedSetAddAsync(_keys.Workers, consumer, _time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Redis is away; the job loop reports it. Beat again on the next tick.
         }
     }
 
