@@ -14,6 +14,22 @@ public static class TestPaths
     public static IReadOnlyList<string> ValFrames(int count) =>
         Directory.EnumerateFiles(Path.Combine(CamVid, "val"), "*.png").Order(StringComparer.Ordinal).Take(count).ToList();
 
+    /// <summary>The repository checkout the tests run from (the folder holding PointRend.Grpc.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PointRend.Grpc.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no PointRend.Grpc.sln in any parent of {AppContext.BaseDirectory}");
+    }
+
     private static string FindCamVid()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
