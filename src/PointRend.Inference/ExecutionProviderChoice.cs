@@ -14,7 +14,7 @@ public static class ExecutionProviderChoice
     private const string Key = InferenceOptions.SectionName + ":" + nameof(InferenceOptions.ExecutionProvider);
 
     /// <summary>What the CUDA provider of the pinned ONNX Runtime (1.31.0, Microsoft.ML.OnnxRuntime.Gpu.Linux) loads: its
-    /// ELF NEEDED entries plus cuDNN, which it opens at run time. README "GPU build" and k8s/images/worker.Dockerfile agree.</summary>
+    /// ELF NEEDED entries plus cuDNN, which it opens at run time. README "GPU build" and k8s/images/worker-gpu.Dockerfile agree.</summary>
     public const string CudaRequirement =
         "ONNX Runtime 1.31 needs CUDA 13.x (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10), " +
         "cuDNN 9 for CUDA 13 and an NVIDIA driver for CUDA 13 (libcuda.so.1) on the library path";
@@ -28,6 +28,7 @@ public static class ExecutionProviderChoice
         _ => null,
     };
 
+    /// <summary>First step: what the build lists. A listed CUDA still has to load (<see cref="AfterCudaLoad"/>).</summary>
     /// <param name="requested">cpu | cuda | auto.</param>
     /// <param name="available">From <c>OrtEnv.Instance().GetAvailableProviders()</c>.</param>
     /// <param name="fellBack">True when <c>auto</c> wanted CUDA and got CPU (worth one log line).</param>
@@ -45,7 +46,7 @@ public static class ExecutionProviderChoice
             case "cuda":
                 throw new InvalidOperationException(
                     $"{Key} is 'cuda' but this ONNX Runtime build lists only [{string.Join(", ", available)}]. " +
-                    "Build with -p:OnnxRuntimeFlavour=Gpu on a machine with CUDA, or set " + Key + " to auto or cpu.");
+                    "Build with -p:OnnxRuntimeFlavour=Gpu (README: GPU build), or set " + Key + " to auto or cpu.");
             case "auto":
                 fellBack = !hasCuda;
                 return hasCuda ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
