@@ -151,7 +151,12 @@ public sealed class ManifestTests
 
         var prefix = workerEnv.GetValueOrDefault("Redis__KeyPrefix", new RedisOptions().KeyPrefix);
         Assert.Equal((string)new RedisKeys(prefix).Jobs!, meta["stream"].Text);
-        Assert.Equal(workerEnv["Redis__Configuration"], meta["address"].Text);
+        // KEDA's operator connects from its own namespace: the address must name Redis's service with its namespace.
+        var ns = scaled["metadata"]["namespace"].Text;
+        Assert.False(string.IsNullOrEmpty(ns), "the KEDA overlay pins a namespace");
+        var redisPort = m.Get("Service", Redis)["spec"]["ports"][0]["port"].Text;
+        Assert.Equal($"{Redis}.{ns}.svc.cluster.local:{redisPort}", meta["address"].Text);
+        Assert.All(m.Objects, o => Assert.Equal(ns, o["metadata"]["namespace"].Text));
         if (!meta["consumerGroup"].Missing)
         {
             Assert.Equal(workerEnv.GetValueOrDefault("Queue__ConsumerGroup", new QueueOptions().ConsumerGroup), meta["consumerGroup"].Text);
