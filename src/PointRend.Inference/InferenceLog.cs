@@ -10,6 +10,9 @@ internal static partial class InferenceLog
     [LoggerMessage(2, LogLevel.Warning, "Inference:ExecutionProvider is auto and CUDA is not available (providers: {Providers}); running on CPU", EventName = "ProviderFallback")]
     public static partial void ProviderFallback(ILogger logger, string providers);
 
+    [LoggerMessage(6, LogLevel.Warning, "Inference:ExecutionProvider is auto and the CUDA provider did not load ({Reason}); running on CPU. {Requirement}", EventName = "CudaLoadFallback")]
+    public static partial void CudaLoadFallback(ILogger logger, string reason, string requirement);
+
     [LoggerMessage(3, LogLevel.Information, "Models folder {Path}", EventName = "ModelsPath")]
     public static partial void ModelsPath(ILogger logger, string path);
 

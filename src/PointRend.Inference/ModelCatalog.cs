@@ -46,6 +46,15 @@ public sealed class ModelCatalog : IDisposable
         {
             InferenceLog.ProviderFallback(logger, string.Join(", ", available));
         }
+        else if (provider == ExecutionProviderKind.Cuda)
+        {
+            var loadError = CudaProviderProbe.TryLoad();
+            provider = ExecutionProviderChoice.AfterCudaLoad(options.ExecutionProvider, loadError);
+            if (loadError is not null)
+            {
+                InferenceLog.CudaLoadFallback(logger, loadError, ExecutionProviderChoice.CudaRequirement);
+            }
+        }
 
         var path = ResolveModelsPath(options.ModelsPath);
         InferenceLog.ModelsPath(logger, path);

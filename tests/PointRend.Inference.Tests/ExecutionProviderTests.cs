@@ -35,6 +35,21 @@ public sealed class ExecutionProviderTests
     }
 
     [Fact]
+    public void CudaListedButNotLoadable_AutoRunsOnCpu_CudaRefusesNamingTheLibraryAndVersions()
+    {
+        // What the GPU package says on a node without CUDA 13 (tests/PointRend.Deployment.Tests see it for real).
+        const string loadError = "libcublasLt.so.13: cannot open shared object file: No such file or directory";
+
+        Assert.Equal(ExecutionProviderKind.Cpu, ExecutionProviderChoice.AfterCudaLoad("auto", loadError));
+        Assert.Equal(ExecutionProviderKind.Cuda, ExecutionProviderChoice.AfterCudaLoad("auto", null));
+        Assert.Equal(ExecutionProviderKind.Cuda, ExecutionProviderChoice.AfterCudaLoad("cuda", null));
+        var ex = Assert.Throws<InvalidOperationException>(() => ExecutionProviderChoice.AfterCudaLoad("cuda", loadError));
+        Assert.Contains(loadError, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CUDA 13.x", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cuDNN 9", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ThisBuild_ListsCpuOnly_AutoLoadsOnCpuWithOneLogLine()
     {
         // The CPU package is what this repository builds by default (README: GPU build).
