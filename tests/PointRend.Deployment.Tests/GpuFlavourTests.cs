@@ -47,7 +47,7 @@ public sealed class GpuFlavourTests
         var request = Request(TestPaths.SampleImage);
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = null });
-        var reply = await new Segmentation.SegmentationClient(channel).SegmentAsync(request).ResponseAsync.DefaultTimeout();
+        var reply = await new SegmentationService.SegmentationServiceClient(channel).SegmentAsync(request).ResponseAsync.DefaultTimeout();
 
         Assert.Equal((480, 360), (reply.Width, reply.Height));
         AssertFellBackOnce(gateway.Output);
@@ -76,12 +76,12 @@ public sealed class GpuFlavourTests
         await gateway.WaitForOutputAsync("Now listening on");
 
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions { MaxReceiveMessageSize = null });
-        var reply = await new Segmentation.SegmentationClient(channel).SegmentAsync(Request(TestPaths.SampleImage)).ResponseAsync.DefaultTimeout();
+        var reply = await new SegmentationService.SegmentationServiceClient(channel).SegmentAsync(Request(TestPaths.SampleImage)).ResponseAsync.DefaultTimeout();
 
         Assert.Equal((480, 360), (reply.Width, reply.Height));
         Assert.Equal(480 * 360, reply.ClassRaw.Length);
         AssertFellBackOnce(worker.Output);
-        AssertFellBackOnce(gateway.Output);
+        Assert.DoesNotContain("CUDA provider", gateway.Output, StringComparison.Ordinal); // a distributed gateway loads no ONNX session
     }
 
     [GpuFlavourFact]
