@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -19,6 +21,7 @@ public sealed class GatewayServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly WebApplication _app;
+    private readonly List<GrpcChannel> _extraChannels = [];
 
     private GatewayServer(WebApplication app, TestLogSink logs, string address)
     {
@@ -41,6 +44,35 @@ public sealed class GatewayServer : IAsyncDisposable
     public TestLogSink Logs { get; }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// A client whose connections leave from <paramref name="local"/> (any 127.x.y.z works on loopback), so the gateway
+    /// sees another caller: callers are told apart by peer address until authentication exists.
+    /// </summary>
+    public SegmentationService.SegmentationServiceClient ClientFrom(IPAddress local)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(local, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null, MaxSendMessageSize = null, DisposeHttpClient = true });
+        _extraChannels.Add(channel);
+        return new SegmentationService.SegmentationServiceClient(channel);
+    }
 
     /// <param name="settings">Configuration keys such as <c>WorkerPool:QueueCapacity</c>, applied as <c>--key=value</c>.</param>
     public static async Task<GatewayServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
@@ -82,6 +114,7 @@ public sealed class GatewayServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
+        _extraChannels.ForEach(c => c.Dispose());
         await _app.StopAsync().WaitAsync(StartTimeout);
         await _app.DisposeAsync();
     }
