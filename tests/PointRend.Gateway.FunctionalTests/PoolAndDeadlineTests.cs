@@ -103,4 +103,44 @@ public sealed class PoolAndDeadlineTests
         Assert.All(errors, ex => Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode));
         server.AssertNoUnexpectedErrors();
     }
+
+    [Fact]
+    public async Task SegmentStream_ManyFramesSentAtOnce_AtMostPipelineDepthInTheQueue()
+    {
+        // More workers than the depth, so only the stream's own bound can hold frames back.
+        await using var server = await GatewayServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Gateway:StreamPipelineDepth"] = "2",
+            ["WorkerPool:Workers"] = "6",
+            ["Cache:Enabled"] = "false",
+        });
+        var pool = server.Services.GetRequiredService<InProcessJobRunner>();
+        using var call = server.Client.SegmentStream();
+        var frames = TestImages.DistinctSlow(6).ToList();
+        foreach (var (frame, i) in frames.Select((f, i) => (f, i)))
+        {
+            await call.RequestStream.WriteAsync(TestImages.Frame(frame, (ulong)i)).DefaultTimeout();
+        }
+
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+        var most = 0;
+        var answered = 0;
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var answer in call.ResponseStream.ReadAllAsync())
+            {
+                Assert.Equal(FrameStatus.Processed, answer.Status);
+                Interlocked.Increment(ref answered);
+            }
+        });
+        while (!reading.IsCompleted)
+        {
+            most = Math.Max(most, pool.Count);
+            await Task.Delay(5);
+        }
+
+        await reading.DefaultTimeout();
+        Assert.Equal(6, answered);
+        Assert.InRange(most, 1, 2);
+    }
 }
