@@ -5,4 +5,5 @@ var root = new RootCommand("pointrend: PointRend segmentation from the command l
 root.Subcommands.Add(SegmentCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(FairnessCommand.Create());
 return await root.Parse(args).InvokeAsync();

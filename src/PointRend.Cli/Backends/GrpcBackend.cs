@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -10,10 +12,17 @@ public sealed class GrpcBackend : ISegmentBackend
     private readonly GrpcChannel _channel;
     private readonly SegmentationService.SegmentationServiceClient _client;
 
-    public GrpcBackend(string server)
+    /// <param name="localAddress">Source address of the connections (e.g. 127.0.0.2 on loopback), so the gateway,
+    /// which tells callers apart by peer address, sees another caller; null = the system's choice.</param>
+    public GrpcBackend(string server, IPAddress? localAddress = null)
     {
         // Frames for a 4x output can be tens of MB; the server enforces its own limit.
-        _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024 });
+        _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = 256 * 1024 * 1024,
+            HttpHandler = localAddress is null ? null : BoundTo(localAddress),
+            DisposeHttpClient = true,
+        });
         _client = new SegmentationService.SegmentationServiceClient(_channel);
         Description = server;
     }
@@ -75,6 +84,25 @@ public sealed class GrpcBackend : ISegmentBackend
 
         return (latencies, responses);
     }
+
+    private static SocketsHttpHandler BoundTo(IPAddress local) => new()
+    {
+        ConnectCallback = async (context, ct) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(local, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
 
     public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken)
     {
