@@ -11,10 +11,9 @@ public sealed class LoadedModel : IDisposable
     public const string CoarseFile = "coarse.onnx";
     public const string PointHeadFile = "point_head.onnx";
 
-    private LoadedModel(ModelManifest manifest, string directory, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider)
+    private LoadedModel(ModelManifest manifest, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider)
     {
         Manifest = manifest;
-        Directory = directory;
         Coarse = coarse;
         PointHead = pointHead;
         Provider = provider;
@@ -24,8 +23,6 @@ public sealed class LoadedModel : IDisposable
     public ModelManifest Manifest { get; }
 
     public string Name => Manifest.Name;
-
-    public string Directory { get; }
 
     public InferenceSession Coarse { get; }
 
@@ -41,12 +38,7 @@ public sealed class LoadedModel : IDisposable
     /// <exception cref="InvalidDataException">Missing file or model.json disagreeing with the graphs; the message lists every difference.</exception>
     public static LoadedModel Load(string directory, ExecutionProviderKind provider, int intraOpThreads)
     {
-        var manifest = ModelManifest.Load(Path.Combine(directory, ModelManifest.FileName));
-        var folderName = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
-        if (!string.Equals(manifest.Name, folderName, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"{directory}: model.json name is '{manifest.Name}' but the folder is '{folderName}'; they must match");
-        }
+        var manifest = ModelManifests.ReadFolder(directory);
 
         InferenceSession? coarse = null;
         InferenceSession? head = null;
@@ -70,7 +62,7 @@ public sealed class LoadedModel : IDisposable
                 throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md: {string.Join("; ", problems)}");
             }
 
-            return new LoadedModel(manifest, directory, coarse, head, provider);
+            return new LoadedModel(manifest, coarse, head, provider);
         }
         catch
         {

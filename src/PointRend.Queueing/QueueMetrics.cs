@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Prometheus;
 
 namespace PointRend.Queueing;
@@ -6,6 +7,26 @@ namespace PointRend.Queueing;
 public static class QueueMetrics
 {
     private static readonly double[] Seconds = Histogram.ExponentialBuckets(0.001, 2, 16); // 1 ms .. 33 s
+    private static readonly ConcurrentDictionary<object, Func<CancellationToken, Task>> Samplers = new();
+
+    static QueueMetrics()
+    {
+        // prometheus-net cannot remove a callback, so one callback runs whichever samplers are alive now.
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(ct => Task.WhenAll(Samplers.Values.Select(s => s(ct))));
+    }
+
+    /// <summary>Runs <paramref name="sample"/> before each scrape until the returned handle is disposed.</summary>
+    public static IDisposable SampleBeforeScrape(Func<CancellationToken, Task> sample)
+    {
+        var handle = new SamplerHandle();
+        Samplers[handle] = sample;
+        return handle;
+    }
+
+    private sealed class SamplerHandle : IDisposable
+    {
+        public void Dispose() => Samplers.TryRemove(this, out _);
+    }
 
     public static readonly Counter Enqueued = Metrics.CreateCounter(
         "pointrend_queue_enqueued_total", "Jobs queued by this gateway (Redis stream, or the in-process pool when embedded).");

@@ -62,7 +62,7 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
         Directory.CreateDirectory(dir);
         try
         {
-            foreach (var file in Directory.GetFiles(fixture.CamVid.Directory))
+            foreach (var file in Directory.GetFiles(Path.Combine(ModelCatalog.ResolveModelsPath(null), "camvid")))
             {
                 File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
             }

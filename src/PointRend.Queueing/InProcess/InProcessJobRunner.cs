@@ -58,7 +58,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
             throw DeadlineExceeded(request);
         }
 
-        var job = new Job(request, deadlineUtc, _time, remaining, cancellationToken);
+        var job = new Job(request, _time, remaining, cancellationToken);
         Admitted(); // first: a worker may finish the job before TryWrite returns
         if (!_queue.Writer.TryWrite(job))
         {
@@ -194,10 +194,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         private readonly CancellationToken _callerToken;
         private readonly CancellationTokenRegistration _registration;
 
-        public Job(SegmentRequest request, DateTime deadlineUtc, TimeProvider time, TimeSpan remaining, CancellationToken callerToken)
+        public Job(SegmentRequest request, TimeProvider time, TimeSpan remaining, CancellationToken callerToken)
         {
             Request = request;
-            DeadlineUtc = deadlineUtc;
             _callerToken = callerToken;
             _deadline = new CancellationTokenSource(remaining, time);
             _cts = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
@@ -208,8 +207,6 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         }
 
         public SegmentRequest Request { get; }
-
-        public DateTime DeadlineUtc { get; }
 
         public bool CallerGaveUp => _callerToken.IsCancellationRequested;
 

@@ -32,6 +32,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 
     private readonly IConnectionMultiplexer _redis;
     private readonly WorkerPresence _presence;
+    private readonly IDisposable _sampling;
     private readonly RedisKeys _keys;
     private readonly QueueOptions _queue;
     private readonly TimeProvider _time;
@@ -54,7 +55,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         _replyChannel = _keys.ReplyChannel($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
         redis.ConnectionRestored += OnConnectionRestored;
-        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(SampleQueueAsync);
+        _sampling = QueueMetrics.SampleBeforeScrape(SampleQueueAsync);
     }
 
     /// <summary>Which workers are alive; a job is refused (NO_WORKERS) when none is.</summary>
@@ -64,7 +65,6 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
     public string ReplyChannel => _replyChannel;
 
     /// <summary>Jobs this gateway waits for.</summary>
-    public int Waiting => _waiters.Count;
 
     public bool IsConnected => _redis.IsConnected;
 
@@ -175,6 +175,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        _sampling.Dispose();
         _redis.ConnectionRestored -= OnConnectionRestored;
         foreach (var waiter in _waiters.Values)
         {

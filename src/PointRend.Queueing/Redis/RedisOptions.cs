@@ -12,8 +12,6 @@ public sealed class RedisOptions
     /// <summary>Prefix of every key and channel, so several deployments can share one server. Default <c>pointrend</c>.</summary>
     public string KeyPrefix { get; set; } = "pointrend";
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(Configuration);
-
     public IEnumerable<string> Validate()
     {
         if (string.IsNullOrWhiteSpace(KeyPrefix) || KeyPrefix.Contains(' '))

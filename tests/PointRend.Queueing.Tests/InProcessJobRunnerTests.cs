@@ -6,7 +6,7 @@ using PointRend.Queueing.InProcess;
 using PointRend.Testing;
 using MsOptions = Microsoft.Extensions.Options.Options;
 
-namespace PointRend.Gateway.FunctionalTests;
+namespace PointRend.Queueing.Tests;
 
 /// <summary>The embedded pool on its own, with a processor the test holds, so queue states are exact rather than timed.</summary>
 public sealed class InProcessJobRunnerTests

@@ -1,6 +1,6 @@
 using PointRend.Core.Tiling;
 
-namespace PointRend.Distributed.FunctionalTests;
+namespace PointRend.Core.Tests;
 
 public sealed class TileGridTests
 {
