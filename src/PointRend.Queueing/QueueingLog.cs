@@ -46,7 +46,4 @@ internal static partial class QueueingLog
 
     [LoggerMessage(112, LogLevel.Error, "Consumer {Consumer} failed outside a job; retrying after the safety poll", EventName = "ConsumerLoopFailed")]
     public static partial void LoopFailed(ILogger logger, Exception exception, string consumer);
-
-    [LoggerMessage(130, LogLevel.Information, "Metrics at http://*:{Port}/metrics", EventName = "MetricsServing")]
-    public static partial void MetricsServing(ILogger logger, int port);
 }

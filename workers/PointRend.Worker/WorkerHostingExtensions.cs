@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
+using PointRend.Hosting;
 using PointRend.Inference;
 using PointRend.Queueing;
 using PointRend.Queueing.Redis;
@@ -10,13 +11,13 @@ public static class WorkerHostingExtensions
 {
     public static IServiceCollection AddWorkerOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        if (!configuration.IsRedisConfigured())
+        if (!configuration.IsDistributed())
         {
             throw new InvalidOperationException(
                 $"{RedisOptions.SectionName}:{nameof(RedisOptions.Configuration)} is not set (environment Redis__Configuration, e.g. 127.0.0.1:6379); a worker needs Redis");
         }
 
-        services.AddValidatedOptions<InferenceOptions>(configuration, InferenceOptions.SectionName, o => o.Validate());
+        services.AddInferenceOptions(configuration);
 
         // The default 30 s is the time a job in progress gets to finish after SIGTERM; past it the job stays pending for another worker.
         services.Configure<HostOptions>(configuration.GetSection("Worker"));

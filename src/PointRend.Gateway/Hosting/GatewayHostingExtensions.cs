@@ -8,6 +8,7 @@ using PointRend.Gateway.Services;
 using PointRend.Gateway.Tiling;
 using PointRend.Inference;
 using PointRend.Contracts.V1;
+using PointRend.Hosting;
 using PointRend.Queueing;
 using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
@@ -30,11 +31,10 @@ public static class GatewayHostingExtensions
         builder.Configuration.AddCommandLine(args);
     }
 
-    public static IServiceCollection AddGatewayOptions(this IServiceCollection services)
+    public static IServiceCollection AddGatewayOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatedOptions<GatewayOptions>(GatewayOptions.SectionName, o => o.Validate());
-        services.AddValidatedOptions<InferenceOptions>(InferenceOptions.SectionName, o => o.Validate());
-        return services;
+        services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.SectionName, o => o.Validate());
+        return services.AddInferenceOptions(configuration);
     }
 
     /// <summary>Validation, tiling, cache, fair share and queue: see <see cref="RequestPipeline"/>.</summary>
@@ -81,23 +81,6 @@ public static class GatewayHostingExtensions
         if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsEnabled)
         {
             app.MapMetrics();
-        }
-    }
-
-    private static void AddValidatedOptions<T>(this IServiceCollection services, string section, Func<T, IEnumerable<string>> validate)
-        where T : class
-    {
-        services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<T>>(new DelegateValidator<T>(validate));
-    }
-
-    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var errors = validate(options).ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }
 }

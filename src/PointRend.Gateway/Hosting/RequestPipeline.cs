@@ -3,6 +3,7 @@ using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using PointRend.Gateway.Admission;
 using PointRend.Gateway.Tiling;
+using PointRend.Hosting;
 using PointRend.Inference;
 using PointRend.Inference.Validation;
 using PointRend.Queueing;
@@ -24,7 +25,7 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
 {
     public static IServiceCollection AddRequestPipeline(IServiceCollection services, IConfiguration configuration)
     {
-        var distributed = configuration.IsRedisConfigured();
+        var distributed = configuration.IsDistributed();
         if (distributed)
         {
             // The gateway runs no model: model.json files tell it everything the edge needs; workers load sessions.

@@ -1,4 +1,4 @@
-using PointRend.Queueing.Redis;
+using PointRend.Hosting;
 
 namespace PointRend.Gateway.Tiling;
 

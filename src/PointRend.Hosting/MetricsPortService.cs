@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
-namespace PointRend.Queueing;
+namespace PointRend.Hosting;
 
 /// <summary>
 /// Prometheus text at <c>http://*:{port}/metrics</c> over HTTP/1.1 on a port of its own, since scrapers don't speak the
@@ -20,7 +20,7 @@ public sealed class MetricsPortService(int port, ILogger<MetricsPortService> log
         if (port > 0)
         {
             _server = new KestrelMetricServer(port).Start();
-            QueueingLog.MetricsServing(logger, port);
+            HostingLog.MetricsServing(logger, port);
         }
 
         return Task.CompletedTask;

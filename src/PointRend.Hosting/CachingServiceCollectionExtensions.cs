@@ -2,11 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PointRend.Contracts.V1;
-using PointRend.Queueing.Redis;
+using PointRend.Queueing.Caching;
 
-namespace PointRend.Queueing.Caching;
+namespace PointRend.Hosting;
 
-public static class CachingExtensions
+public static class CachingServiceCollectionExtensions
 {
     /// <summary>
     /// Option <c>Cache</c>, and when it is enabled the cache and the model versions its keys use: Redis and the
@@ -22,7 +22,7 @@ public static class CachingExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        if (configuration.IsRedisConfigured())
+        if (configuration.IsDistributed())
         {
             services.TryAddSingleton<IResultCache, RedisResultCache>();
             services.TryAddSingleton<IModelVersions, RedisModelVersions>();

@@ -3,16 +3,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
+using PointRend.Queueing.Redis;
 using StackExchange.Redis;
 
-namespace PointRend.Queueing.Redis;
+namespace PointRend.Hosting;
 
-public static class RedisQueueingExtensions
+public static class QueueingServiceCollectionExtensions
 {
-    /// <summary>True when <c>Redis:Configuration</c> is set, i.e. the process runs in distributed mode.</summary>
-    public static bool IsRedisConfigured(this IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.Configuration)}"]);
-
     /// <summary>Options <c>Redis</c> and <c>Queue</c> (validated at start) and the process's one multiplexer.</summary>
     public static IServiceCollection AddRedisConnection(this IServiceCollection services, IConfiguration configuration, string clientName)
     {
@@ -40,23 +37,5 @@ public static class RedisQueueingExtensions
         services.AddRedisConnection(configuration, "pointrend-worker");
         services.TryAddSingleton<RedisJobConsumer>();
         return services;
-    }
-
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, IConfiguration configuration, string section,
-        Func<T, IEnumerable<string>> validate)
-        where T : class
-    {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>>(new DelegateValidator<T>(validate)));
-        return services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
-    }
-
-    private sealed class DelegateValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var failures = validate(options).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
     }
 }
