@@ -17,7 +17,7 @@ public sealed class LoadedModel : IDisposable
         Coarse = coarse;
         PointHead = pointHead;
         Provider = provider;
-        Palette = BuildPalette(manifest);
+        Palette = Overlays.Palette(manifest);
     }
 
     public ModelManifest Manifest { get; }
@@ -142,21 +142,5 @@ public sealed class LoadedModel : IDisposable
         }
 
         return new InferenceSession(path, options);
-    }
-
-    private static byte[] BuildPalette(ModelManifest manifest)
-    {
-        var palette = new byte[256 * 3];
-        foreach (var c in manifest.Classes)
-        {
-            if (c.Id is >= 0 and < 256 && c.Color.Count == 3)
-            {
-                palette[c.Id * 3] = (byte)c.Color[0];
-                palette[(c.Id * 3) + 1] = (byte)c.Color[1];
-                palette[(c.Id * 3) + 2] = (byte)c.Color[2];
-            }
-        }
-
-        return palette;
     }
 }

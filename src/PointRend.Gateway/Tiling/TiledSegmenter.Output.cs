@@ -24,7 +24,7 @@ public sealed partial class TiledSegmenter
             CacheHit = allHits,
             Tiles = tiles,
         };
-        var none = selection is null || !(selection.ClassPng || selection.ClassRaw || selection.OverlayPng || selection.UncertaintyPng);
+        var none = selection is null || !(selection.ClassPng || selection.ClassRaw || selection.OverlayPng || selection.UncertaintyPng || selection.UncertaintyRaw);
         var encodeStart = Stopwatch.GetTimestamp();
         if (none || selection!.ClassPng)
         {
@@ -38,12 +38,19 @@ public sealed partial class TiledSegmenter
 
         if (selection?.OverlayPng == true)
         {
-            response.OverlayPng = ByteString.CopyFrom(PngEncoder.EncodeRgb(Overlay(labels, image.Pixels, model), image.Width, image.Height).Span);
+            var pixels = new byte[image.Pixels.Length];
+            Overlays.Blend(labels, Overlays.Palette(model), image.Pixels, image.Width, image.Height, image.Width, image.Height, pixels, new int[image.Width]);
+            response.OverlayPng = ByteString.CopyFrom(PngEncoder.EncodeRgb(pixels, image.Width, image.Height).Span);
         }
 
-        if (uncertainty is not null)
+        if (uncertainty is not null && selection!.UncertaintyPng)
         {
             response.UncertaintyPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(uncertainty, image.Width, image.Height).Span);
+        }
+
+        if (uncertainty is not null && selection!.UncertaintyRaw)
+        {
+            response.UncertaintyRaw = ByteString.CopyFrom(uncertainty);
         }
 
         response.Timings = new Timings
@@ -52,40 +59,5 @@ public sealed partial class TiledSegmenter
             TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
         };
         return response;
-    }
-
-    /// <summary>Same 50% blend as the pipeline's overlay, from the model's class colours.</summary>
-    private static byte[] Overlay(byte[] labels, byte[] rgb, ModelManifest model)
-    {
-        var palette = new byte[256 * 3];
-        foreach (var c in model.Classes)
-        {
-            palette[(c.Id * 3) + 0] = (byte)(c.ColorRgb >> 16);
-            palette[(c.Id * 3) + 1] = (byte)(c.ColorRgb >> 8);
-            palette[(c.Id * 3) + 2] = (byte)c.ColorRgb;
-        }
-
-        var pixels = new byte[rgb.Length];
-        for (var i = 0; i < labels.Length; i++)
-        {
-            var c = labels[i] * 3;
-            for (var k = 0; k < 3; k++)
-            {
-                pixels[(i * 3) + k] = (byte)((rgb[(i * 3) + k] + palette[c + k] + 1) >> 1);
-            }
-        }
-
-        return pixels;
-    }
-
-    private static byte[] Red(byte[] rgb)
-    {
-        var grey = new byte[rgb.Length / 3];
-        for (var i = 0; i < grey.Length; i++)
-        {
-            grey[i] = rgb[i * 3];
-        }
-
-        return grey;
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
             ?? throw InferenceErrors.UnknownModel(request.Options?.Model ?? string.Empty, models.Names);
         var size = options.TileSize > 0 ? options.TileSize : Math.Max(image.Width, image.Height);
         var plan = TileGrid.Plan(image.Width, image.Height, size, Math.Min(options.Overlap, size / 2 - 1), Math.Max(1, model.Coarse.Stride));
-        var wantUncertainty = request.Options?.Outputs?.UncertaintyPng == true;
+        var wantUncertainty = request.Options?.Outputs is { UncertaintyPng: true } or { UncertaintyRaw: true };
 
         PointRend.Queueing.QueueMetrics.Tiles.Inc(plan.Count);
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -59,8 +59,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
                 TileGrid.Paste(kept, tile, labels, image.Width);
                 if (uncertainty is not null)
                 {
-                    var grey = ImageDecoder.DecodeRgb8(response.UncertaintyPng.ToByteArray(), new ImageLimits(limits.MaxImagePixels, limits.MaxImageSide));
-                    TileGrid.Paste(TileGrid.Keep(Red(grey.Pixels), tile), tile, uncertainty, image.Width);
+                    TileGrid.Paste(TileGrid.Keep(response.UncertaintyRaw.Span, tile), tile, uncertainty, image.Width);
                 }
 
                 first ??= response;
@@ -92,7 +91,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
         var options = request.Options?.Clone() ?? new SegmentOptions();
         options.OutputWidth = 0;
         options.OutputHeight = 0;
-        options.Outputs = new OutputSelection { ClassRaw = true, UncertaintyPng = wantUncertainty };
+        options.Outputs = new OutputSelection { ClassRaw = true, UncertaintyRaw = wantUncertainty };
         var tileRequest = new SegmentRequest
         {
             CorrelationId = $"{request.CorrelationId}#tile{tile.Index}",
