@@ -17,7 +17,7 @@ public interface ISegmentJobRunner
 {
     /// <summary>Runs the request before <see cref="JobContext.DeadlineUtc"/>; throws <see cref="SegmentationException"/>
     /// with <see cref="SegmentationErrorKind.ResourceExhausted"/> at once when the queue is full.</summary>
-    Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext job, CancellationToken cancellationToken);
+    Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>What travels with a request besides its message: when its answer stops being useful, and whose it is.</summary>

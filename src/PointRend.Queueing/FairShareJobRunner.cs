@@ -5,7 +5,7 @@ namespace PointRend.Queueing;
 
 /// <summary>
 /// Shares the workers fairly between callers: each caller has at most <c>slotsPerCaller()</c> jobs in the queue or
-/// running (as many as there are workers, so one caller alone still uses the whole pool); its further jobs wait in
+/// running (as many as the workers can run at once, so one caller alone still uses the whole pool); its further jobs wait in
 /// the caller's own line, in order, outside the shared queue. A burst of tiles from one caller therefore puts at most
 /// that many jobs ahead of another caller's frame, which then waits about one job's time rather than the burst's.
 /// </summary>

@@ -79,7 +79,7 @@ internal static class RenderValidation
     {
         if (classes * height * width > Array.MaxLength)
         {
-            throw new ArgumentOutOfRangeException(nameof(RenderOptions), $"Logits for {what} would be {classes}x{height}x{width}, more than one array can hold ({Array.MaxLength} floats).");
+            throw new ArgumentOutOfRangeException(nameof(height), $"Logits for {what} would be {classes}x{height}x{width}, more than one array can hold ({Array.MaxLength} floats).");
         }
     }
 }

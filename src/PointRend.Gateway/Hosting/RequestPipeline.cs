@@ -65,7 +65,7 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
         {
             var presence = sp.GetRequiredService<WorkerPresence>();
             var maxLength = sp.GetRequiredService<IOptions<QueueOptions>>().Value.MaxLength;
-            shared = new FairShareJobRunner(queue, () => presence.LiveWorkers, maxLength, $"{QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)}", time);
+            shared = new FairShareJobRunner(queue, () => presence.LiveSlots, maxLength, $"{QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)}", time);
         }
         else
         {

@@ -9,7 +9,7 @@ namespace PointRend.Gateway.Tiling;
 /// <summary>The stitched response: the outputs the caller selected, built from the whole label map.</summary>
 public sealed partial class TiledSegmenter
 {
-    private SegmentResponse Assemble(SegmentRequest request, RgbImage image, ModelManifest model, byte[] labels, byte[]? uncertainty,
+    private static SegmentResponse Assemble(SegmentRequest request, RgbImage image, ModelManifest model, byte[] labels, byte[]? uncertainty,
         SegmentResponse first, bool allHits, int points, int tiles, long start)
     {
         var selection = request.Options?.Outputs;

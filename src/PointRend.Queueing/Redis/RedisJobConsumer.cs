@@ -20,7 +20,7 @@ namespace PointRend.Queueing.Redis;
 /// same bytes fail the same way), failed unexpectedly, or delivered more than <see cref="QueueOptions.MaxDeliveries"/>
 /// times because their workers kept dying.
 /// </remarks>
-public sealed partial class RedisJobConsumer
+public sealed partial class RedisJobConsumer : IDisposable
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly WorkerPresence _presence;
@@ -50,6 +50,8 @@ public sealed partial class RedisJobConsumer
 
     /// <summary>Models this worker serves (name → version) published to <c>{p}:models</c> for the gateway's cache keys.</summary>
     public IReadOnlyDictionary<string, string> Models { get; set; } = new Dictionary<string, string>();
+
+    public void Dispose() => _doorbell.Dispose();
 
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; a job in progress is finished first (its own deadline bounds it).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)

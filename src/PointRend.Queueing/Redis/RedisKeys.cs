@@ -15,7 +15,7 @@ namespace PointRend.Queueing.Redis;
 ///                                    MAXLEN ~ Queue:DeadLetterMaxLength
 /// {p}:jobs:doorbell         channel  published on every enqueue; wakes idle workers (message is meaningless)
 /// {p}:replies:{gateway}     channel  one per gateway process; message = job id whose result is ready
-/// {p}:workers               zset     consumer name -> unix ms of its last presence beat (every Queue:WorkerLiveness / 5);
+/// {p}:workers               zset     "{concurrency}:{consumer}" -> unix ms of its last presence beat (every Queue:WorkerLiveness / 5);
 ///                                    members older than Queue:WorkerLiveness are dead and pruned by gateways
 /// {p}:models                hash     model name -> version, written by workers at start; "" -> default model name
 /// {p}:cache:{hash}          string   cached SegmentResponse (RedisResultCache); EX = Cache:Ttl

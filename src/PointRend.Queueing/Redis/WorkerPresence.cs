@@ -6,7 +6,7 @@ namespace PointRend.Queueing.Redis;
 
 /// <summary>
 /// Which workers are alive, from the presence beats they write to <c>{p}:workers</c> (<see cref="RedisKeys"/>).
-/// Workers beat with <see cref="BeatAsync"/>; gateways read <see cref="LiveWorkers"/>, kept fresh by a timer, so a
+/// Workers beat with <see cref="BeatAsync"/>; gateways read <see cref="LiveSlots"/>, kept fresh by a timer, so a
 /// cluster without workers answers NOT_SERVING and UNAVAILABLE at once instead of letting callers wait out deadlines.
 /// </summary>
 public sealed class WorkerPresence : IHealthCheck, IDisposable
@@ -26,8 +26,11 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Workers seen alive at the last refresh (at most one presence beat ago).</summary>
-    public int LiveWorkers
+    /// <summary>
+    /// Jobs the workers seen alive at the last refresh (at most one presence beat ago) can run at once: each beats with
+    /// its <see cref="QueueOptions.WorkerConcurrency"/>. Fair sharing gives each caller this many places in the stream.
+    /// </summary>
+    public int LiveSlots
     {
         get
         {
@@ -45,7 +48,8 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
             var db = _redis.GetDatabase();
             var oldest = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_queue.WorkerLiveness.TotalMilliseconds;
             await db.SortedSetRemoveRangeByScoreAsync(_keys.Workers, double.NegativeInfinity, oldest, Exclude.Stop).ConfigureAwait(false);
-            _live = (int)await db.SortedSetLengthAsync(_keys.Workers).ConfigureAwait(false);
+            var members = await db.SortedSetRangeByRankAsync(_keys.Workers).ConfigureAwait(false);
+            _live = members.Sum(m => Slots(m));
         }
         catch (RedisException)
         {
@@ -61,7 +65,7 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
     /// </summary>
     public async Task<bool> AnyAliveAsync(CancellationToken cancellationToken)
     {
-        if (LiveWorkers > 0)
+        if (LiveSlots > 0)
         {
             return true;
         }
@@ -100,7 +104,7 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
 
         try
         {
-            await db.SortedSetRemoveAsync(_keys.Workers, consumer).ConfigureAwait(false);
+            await db.SortedSetRemoveAsync(_keys.Workers, Member(consumer)).ConfigureAwait(false);
         }
         catch (RedisException)
         {
@@ -113,7 +117,7 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
     {
         try
         {
-            await _redis.GetDatabase().SortedSetAddAsync(_keys.Workers, consumer, _time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
+            await _redis.GetDatabase().SortedSetAddAsync(_keys.Workers, Member(consumer), _time.GetUtcNow().ToUnixTimeMilliseconds()).ConfigureAwait(false);
         }
         catch (RedisException)
         {
@@ -125,9 +129,19 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
     {
         var live = await RefreshAsync().ConfigureAwait(false);
         return live > 0
-            ? HealthCheckResult.Healthy($"{live} worker(s) alive")
+            ? HealthCheckResult.Healthy($"workers alive with {live} job slots")
             : HealthCheckResult.Unhealthy($"no worker has beaten within {QueueOptions.SectionName}:{nameof(QueueOptions.WorkerLiveness)} = {_queue.WorkerLiveness}");
     }
 
     public void Dispose() => _refresh?.Dispose();
+
+    /// <summary>"{slots}:{consumer}": the member says how many jobs that worker runs at once.</summary>
+    private string Member(string consumer) => $"{_queue.EffectiveWorkerConcurrency}:{consumer}";
+
+    private static int Slots(RedisValue member)
+    {
+        var text = (string?)member ?? string.Empty;
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && int.TryParse(text.AsSpan(0, colon), out var slots) && slots > 0 ? slots : 1;
+    }
 }
