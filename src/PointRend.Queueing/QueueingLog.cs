@@ -20,6 +20,9 @@ internal static partial class QueueingLog
     [LoggerMessage(105, LogLevel.Warning, "Job {JobId} reclaimed by {Consumer} (delivery {Deliveries})", EventName = "JobReclaimed")]
     public static partial void Reclaimed(ILogger logger, string jobId, string consumer, long deliveries);
 
+    [LoggerMessage(114, LogLevel.Warning, "Job {JobId} reclaimed from dead worker {DeadConsumer} by {Consumer} (delivery {Deliveries})", EventName = "JobReclaimedFromDeadWorker")]
+    public static partial void ReclaimedFromDead(ILogger logger, string jobId, string deadConsumer, string consumer, long deliveries);
+
     [LoggerMessage(106, LogLevel.Warning, "Stream entry {EntryId} is not a job; dropped", EventName = "MalformedEntry")]
     public static partial void Malformed(ILogger logger, string entryId);
 

@@ -33,11 +33,12 @@ public abstract class ClusterFixture : IAsyncLifetime
     /// <summary>A test's own view of Redis, for looking at streams the way an operator would.</summary>
     public IDatabase Db => (_inspector ?? throw new InvalidOperationException("not started")).GetDatabase();
 
-    public Dictionary<string, string> QueueSettings => new()
-    {
-        ["Queue:ClaimIdle"] = ClaimIdle.ToString(),
-        ["Queue:SafetyPoll"] = "00:00:00.500",
-    };
+    /// <summary>False for a cluster at the queue's shipped defaults, as users run it.</summary>
+    protected virtual bool ShortQueueTimings => true;
+
+    public Dictionary<string, string> QueueSettings => ShortQueueTimings
+        ? new() { ["Queue:ClaimIdle"] = ClaimIdle.ToString(), ["Queue:SafetyPoll"] = "00:00:00.500" }
+        : [];
 
     public async Task InitializeAsync()
     {
@@ -97,4 +98,12 @@ public sealed class TwoWorkers : ClusterFixture
 public sealed class KillableWorkers : ClusterFixture
 {
     protected override int InitialWorkers => 0;
+}
+
+/// <summary>Workers started by each test, every Queue:* option at its default.</summary>
+public sealed class KillableWorkersAtDefaults : ClusterFixture
+{
+    protected override int InitialWorkers => 0;
+
+    protected override bool ShortQueueTimings => false;
 }

@@ -25,7 +25,9 @@ public sealed class FairnessTests
         var light = server.ClientFrom(IPAddress.Parse("127.0.0.2"));
         var pool = server.Services.GetRequiredService<InProcessJobRunner>();
         var big = Enumerable.Range(0, 2)
-            .Select(i => heavy.SegmentAsync(TestImages.Encoded(ZeroPng4096, new SegmentOptions { Outputs = new OutputSelection { ClassRaw = true } }, $"big{i}")).ResponseAsync)
+            .Select(i => heavy.SegmentAsync(
+                TestImages.Encoded(ZeroPng4096, new SegmentOptions { Outputs = new OutputSelection { ClassRaw = true } }, $"big{i}"),
+                deadline: DateTime.UtcNow.AddMinutes(5)).ResponseAsync) // ~9 s of work on 2 idle cores; CI runs other tests beside it
             .ToList();
         await Poll.UntilAsync(() => Task.FromResult(pool.Count >= 2)); // the burst's tiles occupy both workers
 
@@ -50,7 +52,7 @@ public sealed class FairnessTests
         });
         var heavy = server.ClientFrom(IPAddress.Parse("127.0.0.1"));
         var light = server.ClientFrom(IPAddress.Parse("127.0.0.3"));
-        var first = heavy.SegmentAsync(TestImages.Encoded(ZeroPng4096, id: "first")).ResponseAsync;
+        var first = heavy.SegmentAsync(TestImages.Encoded(ZeroPng4096, id: "first"), deadline: DateTime.UtcNow.AddMinutes(5)).ResponseAsync;
         var admission = server.Services.GetRequiredService<RequestAdmission>();
         await Poll.UntilAsync(() => Task.FromResult(admission.Outstanding("127.0.0.1") > 0));
 

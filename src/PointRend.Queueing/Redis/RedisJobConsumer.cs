@@ -30,6 +30,7 @@ public sealed partial class RedisJobConsumer : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _doorbell = new(0, 1);
+    private DateTimeOffset _nextDeadCheck;
     private volatile bool _doorbellSubscribed;
 
     public RedisJobConsumer(IConnectionMultiplexer redis, ISegmentProcessor processor, IOptions<RedisOptions> redisOptions,
@@ -169,6 +170,15 @@ public sealed partial class RedisJobConsumer : IDisposable
     private async Task<bool> TakeOneAsync()
     {
         var db = _redis.GetDatabase();
+        if (await ClaimFromDeadWorkerAsync(db).ConfigureAwait(false) is { } orphan)
+        {
+            QueueingLog.ReclaimedFromDead(_logger, (string?)orphan.Entry[JobFields.Job] ?? "?", orphan.From, ConsumerName, orphan.Deliveries);
+            QueueMetrics.Reclaimed.Inc();
+            PassTheBell();
+            await HandleAsync(orphan.Entry, orphan.Deliveries).ConfigureAwait(false);
+            return true;
+        }
+
         var claimed = await db.StreamAutoClaimAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName,
             (long)_queue.ClaimIdle.TotalMilliseconds, "0-0", 1).ConfigureAwait(false);
         if (claimed.ClaimedEntries.Length > 0 && !claimed.ClaimedEntries[0].IsNull)
@@ -192,6 +202,49 @@ public sealed partial class RedisJobConsumer : IDisposable
         PassTheBell();
         await HandleAsync(entries[0], 1).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// A job held by a consumer whose presence beats stopped (killed, OOM, node lost) is taken over as soon as the
+    /// worker counts as dead (<see cref="QueueOptions.WorkerLiveness"/>, 5 s by default), not after
+    /// <see cref="QueueOptions.ClaimIdle"/>, which at its default equals the default deadline: callers would expire first.
+    /// ClaimIdle stays the fallback for a worker that beats but no longer renews its claims (a frozen job thread).
+    /// </summary>
+    private async Task<(StreamEntry Entry, string From, long Deliveries)?> ClaimFromDeadWorkerAsync(IDatabase db)
+    {
+        var now = _time.GetUtcNow();
+        if (now < _nextDeadCheck)
+        {
+            return null;
+        }
+
+        _nextDeadCheck = now + _queue.PresenceBeat;
+        var holders = (await db.StreamPendingAsync(_keys.Jobs, _queue.ConsumerGroup).ConfigureAwait(false)).Consumers;
+        if (holders.Length == 0)
+        {
+            return null;
+        }
+
+        var alive = await _presence.AliveConsumersAsync().ConfigureAwait(false);
+        foreach (var holder in holders.Where(h => h.PendingMessageCount > 0 && h.Name != ConsumerName && !alive.Contains(h.Name!)))
+        {
+            var pending = await db.StreamPendingMessagesAsync(_keys.Jobs, _queue.ConsumerGroup, 1, holder.Name).ConfigureAwait(false);
+            if (pending.Length == 0)
+            {
+                continue;
+            }
+
+            // The idle bound keeps two workers from both taking it: after one claims, the entry is idle 0 again.
+            var minIdle = (long)_queue.WorkerLiveness.TotalMilliseconds;
+            var entries = await db.StreamClaimAsync(_keys.Jobs, _queue.ConsumerGroup, ConsumerName, minIdle, [pending[0].MessageId]).ConfigureAwait(false);
+            if (entries.Length > 0 && !entries[0].IsNull)
+            {
+                _nextDeadCheck = now; // there may be more: look again on the next pass
+                return (entries[0], holder.Name!, pending[0].DeliveryCount + 1);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -84,6 +84,14 @@ public sealed class WorkerPresence : IHealthCheck, IDisposable
         return true;
     }
 
+    /// <summary>Consumer names of the workers alive now (beaten within <see cref="QueueOptions.WorkerLiveness"/>).</summary>
+    public async Task<HashSet<string>> AliveConsumersAsync()
+    {
+        var oldest = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_queue.WorkerLiveness.TotalMilliseconds;
+        var members = await _redis.GetDatabase().SortedSetRangeByScoreAsync(_keys.Workers, oldest, double.PositiveInfinity).ConfigureAwait(false);
+        return members.Select(m => ((string?)m ?? string.Empty).Split(':', 2)[^1]).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Worker side: beats until <paramref name="stoppingToken"/> fires, then leaves at once.</summary>
     public async Task BeatAsync(string consumer, CancellationToken stoppingToken)
     {
