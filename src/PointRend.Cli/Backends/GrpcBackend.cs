@@ -85,7 +85,8 @@ public sealed class GrpcBackend : ISegmentBackend
         return (latencies, responses);
     }
 
-    private static SocketsHttpHandler BoundTo(IPAddress local) => new()
+    /// <summary>An HTTP handler whose connections leave from <paramref name="local"/> (any 127.x.y.z works on loopback).</summary>
+    public static SocketsHttpHandler BoundTo(IPAddress local) => new()
     {
         ConnectCallback = async (context, ct) =>
         {
