@@ -23,6 +23,9 @@ internal static partial class QueueingLog
     [LoggerMessage(114, LogLevel.Warning, "Job {JobId} reclaimed from dead worker {DeadConsumer} by {Consumer} (delivery {Deliveries})", EventName = "JobReclaimedFromDeadWorker")]
     public static partial void ReclaimedFromDead(ILogger logger, string jobId, string deadConsumer, string consumer, long deliveries);
 
+    [LoggerMessage(115, LogLevel.Warning, "Job {JobId} (request {CorrelationId}) was lost with a Redis restart; submitted again", EventName = "JobResubmitted")]
+    public static partial void Resubmitted(ILogger logger, string jobId, string correlationId);
+
     [LoggerMessage(106, LogLevel.Warning, "Stream entry {EntryId} is not a job; dropped", EventName = "MalformedEntry")]
     public static partial void Malformed(ILogger logger, string entryId);
 

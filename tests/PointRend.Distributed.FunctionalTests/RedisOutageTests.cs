@@ -64,6 +64,29 @@ public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    public async Task JobLostInARedisRestartIsSubmittedAgainAndAnsweredBeforeItsDeadline()
+    {
+        await redis.Server.StartAsync();
+        await using var harness = await QueueHarness.StartAsync(redis.Server);
+        await harness.AddIdleWorkerPresenceAsync(); // alive but busy: the job waits in the stream
+        var call = harness.Runner.RunAsync(FakeProcessor.Request("lost", "l"), DateTime.UtcNow.AddSeconds(45), default);
+        await QueueHarness.WaitUntilAsync(async () => await harness.BacklogAsync() == 1);
+
+        redis.Server.Kill();
+        await QueueHarness.WaitUntilAsync(() => Task.FromResult(!harness.Runner.IsConnected));
+        await redis.Server.StartAsync(); // empty: the job and its payload are gone
+        var processor = new FakeProcessor();
+        await harness.AddConsumerAsync(processor);
+
+        // Without the resubmission nothing would answer before the 45 s deadline; the test's bound is shorter than that.
+        var response = await call.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("lost", response.CorrelationId);
+        Assert.Equal(["lost"], processor.Seen);
+        Assert.Contains(harness.LogSink.Entries, e => e.EventId.Name == "JobResubmitted");
+    }
+
+    [Fact]
     public async Task GatewayAndWorkerStartedWhileRedisIsDownServeOnceItIsUp()
     {
         redis.Server.Kill();

@@ -96,9 +96,53 @@ public sealed partial class RedisJobRunner
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
+        // Both connections report their return; resubmitting belongs to the one that carries commands.
         foreach (var (jobId, waiter) in _waiters)
         {
-            _ = CompleteAsync(jobId, waiter);
+            _ = e.ConnectionType == ConnectionType.Interactive ? RecoverAsync(jobId, waiter) : CompleteAsync(jobId, waiter);
+        }
+    }
+
+    /// <summary>
+    /// After a reconnect: a result stored meanwhile answers the caller (its notification may have been lost); a job
+    /// whose result and payload are both gone was lost with the server (a restart without persistence) and is
+    /// submitted again under the same id, at least once: a worker that finishes it twice finds the result already
+    /// stored, and the caller is answered once. Without time left for it the caller gets UNAVAILABLE now, not at
+    /// its deadline.
+    /// </summary>
+    private async Task RecoverAsync(string jobId, Waiter waiter)
+    {
+        try
+        {
+            var response = await ReadResultAsync(jobId).ConfigureAwait(false);
+            if (response is not null)
+            {
+                waiter.Completion.TrySetResult(response);
+                return;
+            }
+
+            if (waiter.Completion.Task.IsCompleted || await _redis.GetDatabase().KeyExistsAsync(_keys.Request(jobId)).ConfigureAwait(false))
+            {
+                return; // answered meanwhile, or still queued or running
+            }
+
+            var remaining = waiter.DeadlineUtc - _time.GetUtcNow().UtcDateTime;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return; // the deadline answers it
+            }
+
+            QueueingLog.Resubmitted(_logger, jobId, waiter.Request.CorrelationId);
+            await EnqueueAsync(waiter.Request, jobId, waiter.DeadlineUtc, remaining).ConfigureAwait(false);
+        }
+        catch (SegmentationException ex)
+        {
+            waiter.Completion.TrySetException(ex); // a stored error, or the queue is full now
+        }
+        catch (RedisException ex)
+        {
+            QueueingLog.Unreachable(_logger, ex, Endpoint);
+            waiter.Completion.TrySetException(QueueErrors.Unavailable(ex));
         }
     }
 }

@@ -92,7 +92,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
             throw QueueErrors.NoWorkers(_queue.WorkerLiveness);
         }
 
-        var waiter = new Waiter();
+        var waiter = new Waiter(request, deadlineUtc);
         _waiters[jobId] = waiter;
         try
         {
@@ -195,8 +195,13 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
     }
 
-    private sealed class Waiter
+    /// <summary>A caller waiting for its job; it keeps the request so a job Redis lost can be submitted again.</summary>
+    private sealed class Waiter(SegmentRequest request, DateTime deadlineUtc)
     {
+        public SegmentRequest Request => request;
+
+        public DateTime DeadlineUtc => deadlineUtc;
+
         public TaskCompletionSource<SegmentResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
