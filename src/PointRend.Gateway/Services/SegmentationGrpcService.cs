@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
@@ -38,96 +37,16 @@ public sealed class SegmentationGrpcService(
             return await TiledCall.RunAsync(pipeline.Tiles, whole, responseStream, job, context.CancellationToken).ConfigureAwait(false);
         });
 
-    /// <summary>
-    /// Frames are read ahead and run up to <see cref="GatewayOptions.StreamPipelineDepth"/> at once (counted from
-    /// admission to the written answer), and answered strictly in arrival order. A frame that fails is answered
-    /// FRAME_STATUS_FAILED with its status and the stream goes on; only a broken stream protocol ends the call.
-    /// </summary>
+    /// <summary>Frames answered in order, each on its own (see <see cref="StreamSession"/>); only a broken stream protocol ends the call.</summary>
     public override Task SegmentStream(IAsyncStreamReader<SegmentStreamRequest> requestStream, IServerStreamWriter<SegmentStreamResponse> responseStream,
         ServerCallContext context) =>
         Guard(nameof(SegmentStream), context, async () =>
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-            using var slots = new SemaphoreSlim(options.Value.StreamPipelineDepth);
-            var answers = Channel.CreateUnbounded<Task<SegmentStreamResponse>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var reading = ReadFramesAsync(requestStream, answers.Writer, slots, context, stop.Token);
-            try
-            {
-                await foreach (var answer in answers.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
-                {
-                    await responseStream.WriteAsync(await answer.ConfigureAwait(false), stop.Token).ConfigureAwait(false);
-                    slots.Release();
-                }
-
-                await reading.ConfigureAwait(false);
-            }
-            finally
-            {
-                await stop.CancelAsync().ConfigureAwait(false);
-                await reading.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false); // observed; its fault already reached the loop
-            }
-
+            using var session = new StreamSession(pipeline, admission, options.Value.StreamPipelineDepth, () => Job(context), time,
+                (sequence, error) => GatewayLog.FrameFailed(logger, sequence, GrpcErrors.ToStatusCode(error.Kind), error.Message));
+            await session.RunAsync(requestStream, responseStream, context.CancellationToken).ConfigureAwait(false);
             return 0;
         });
-
-    private async Task ReadFramesAsync(IAsyncStreamReader<SegmentStreamRequest> requests, ChannelWriter<Task<SegmentStreamResponse>> answers,
-        SemaphoreSlim slots, ServerCallContext context, CancellationToken ct)
-    {
-        try
-        {
-            var streamOptions = default(SegmentOptions);
-            var first = true;
-            await foreach (var message in requests.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                switch (message.KindCase)
-                {
-                    case SegmentStreamRequest.KindOneofCase.Config when first:
-                        streamOptions = message.Config.Options;
-                        break;
-                    case SegmentStreamRequest.KindOneofCase.Frame:
-                        await slots.WaitAsync(ct).ConfigureAwait(false);
-                        await answers.WriteAsync(RunFrameAsync(message.Frame, streamOptions, context, ct), ct).ConfigureAwait(false);
-                        break;
-                    default:
-                        throw new SegmentationException(SegmentationErrorKind.InvalidArgument, ErrorReason.StreamProtocol,
-                            message.KindCase == SegmentStreamRequest.KindOneofCase.Config
-                                ? "a StreamConfig may only be the first message of a SegmentStream; later messages must be frames"
-                                : "a SegmentStreamRequest must set config or frame", message.KindCase == SegmentStreamRequest.KindOneofCase.Config ? "config" : "kind");
-                }
-
-                first = false;
-            }
-
-            answers.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            answers.TryComplete(ex);
-        }
-    }
-
-    private async Task<SegmentStreamResponse> RunFrameAsync(Frame frame, SegmentOptions? streamOptions, ServerCallContext context, CancellationToken ct)
-    {
-        var answer = new SegmentStreamResponse { Sequence = frame.Sequence };
-        try
-        {
-            var job = Job(context);
-            var segmentOptions = frame.Options ?? streamOptions;
-            using var ticket = admission.Admit(frame.Image, segmentOptions, job.Caller);
-            var request = new SegmentRequest { Image = frame.Image, Options = segmentOptions, CorrelationId = $"frame {frame.Sequence}" };
-            answer.Result = await pipeline.Runner.RunAsync(request, job, ct).ConfigureAwait(false);
-            answer.Status = FrameStatus.Processed;
-        }
-        catch (Exception ex) when (ex is SegmentationException || !ct.IsCancellationRequested)
-        {
-            var error = ex as SegmentationException ?? Unexpected(nameof(SegmentStream), ex);
-            GatewayLog.FrameFailed(logger, frame.Sequence, GrpcErrors.ToStatusCode(error.Kind), error.Message);
-            answer.Status = FrameStatus.Failed;
-            answer.Error = GrpcErrors.ToStatus(error);
-        }
-
-        return answer;
-    }
 
     /// <summary>The client's deadline, or now + Gateway:DefaultDeadline when it set none; and who is asking.</summary>
     private JobContext Job(ServerCallContext context) => new(
@@ -163,9 +82,10 @@ public sealed class SegmentationGrpcService(
 
             throw GrpcErrors.ToRpcException(ex);
         }
-        catch (Exception ex) when (ex is not RpcException && context.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not RpcException && (context.CancellationToken.IsCancellationRequested || ex is IOException))
         {
-            // A client reset surfaces as OperationCanceledException or IOException from the request stream; both are "cancelled", not server errors.
+            // A client reset surfaces as OperationCanceledException or IOException from the request stream, sometimes
+            // before the call's token is flagged; both are "cancelled", not server errors.
             throw GrpcErrors.ToRpcException(GrpcErrors.Ended(context.Deadline <= time.GetUtcNow().UtcDateTime));
         }
         catch (Exception ex) when (ex is not RpcException)
