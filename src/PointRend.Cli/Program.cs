@@ -6,4 +6,5 @@ root.Subcommands.Add(SegmentCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(FairnessCommand.Create());
+root.Subcommands.Add(VideoCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -85,6 +85,10 @@ public sealed class GrpcBackend : ISegmentBackend
         return (latencies, responses);
     }
 
+    /// <summary>A SegmentStream call of its own (video: <c>pointrend video</c>).</summary>
+    public AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> OpenStream(CancellationToken cancellationToken) =>
+        _client.SegmentStream(cancellationToken: cancellationToken);
+
     /// <summary>An HTTP handler whose connections leave from <paramref name="local"/> (any 127.x.y.z works on loopback).</summary>
     public static SocketsHttpHandler BoundTo(IPAddress local) => new()
     {
