@@ -61,13 +61,8 @@ public sealed class ModelCatalog : IDisposable
         var models = new Dictionary<string, LoadedModel>(StringComparer.Ordinal);
         try
         {
-            foreach (var dir in Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal))
+            foreach (var dir in ModelManifests.ModelFolders(path))
             {
-                if (!File.Exists(Path.Combine(dir, ModelManifest.FileName)))
-                {
-                    continue;
-                }
-
                 var model = LoadedModel.Load(dir, provider, options.IntraOpThreads);
                 models.Add(model.Name, model);
                 InferenceLog.ModelLoaded(logger, model.Name, model.Manifest.Version, dir, provider.ToString());
@@ -75,9 +70,7 @@ public sealed class ModelCatalog : IDisposable
 
             if (!models.ContainsKey(options.DefaultModel))
             {
-                throw new InvalidOperationException(
-                    $"Inference:DefaultModel is '{options.DefaultModel}' but {path} holds [{string.Join(", ", models.Keys)}] " +
-                    "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
+                throw ModelManifests.NoDefaultModel(options.DefaultModel, path, models.Keys);
             }
         }
         catch

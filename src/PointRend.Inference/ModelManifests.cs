@@ -41,13 +41,15 @@ public sealed class ModelManifests
 
         if (!models.ContainsKey(options.DefaultModel))
         {
-            throw new InvalidOperationException(
-                $"Inference:DefaultModel is '{options.DefaultModel}' but {path} holds [{string.Join(", ", models.Keys)}] " +
-                "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
+            throw NoDefaultModel(options.DefaultModel, path, models.Keys);
         }
 
         return new ModelManifests(path, options.DefaultModel, models);
     }
+
+    public static InvalidOperationException NoDefaultModel(string defaultModel, string path, IEnumerable<string> found) => new(
+        $"Inference:DefaultModel is '{defaultModel}' but {path} holds [{string.Join(", ", found)}] " +
+        "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
 
     /// <summary>Sub-folders holding a model.json, in name order.</summary>
     public static IEnumerable<string> ModelFolders(string modelsPath) =>
