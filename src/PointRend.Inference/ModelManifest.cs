@@ -18,6 +18,27 @@ public sealed record ModelManifest(
 {
     public const string FileName = "model.json";
 
+    /// <summary>The task of a model.json without a "task" field (every model before instance segmentation).</summary>
+    public const string SemanticTask = "semantic";
+
+    /// <summary>The model's "task" field, read before the rest so a model of another task is recognised, not refused.</summary>
+    /// <exception cref="InvalidDataException">Not JSON.</exception>
+    public static string ReadTask(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var document = JsonDocument.Parse(stream);
+            return document.RootElement.TryGetProperty("task", out var task) && task.ValueKind == JsonValueKind.String
+                ? task.GetString()!
+                : SemanticTask;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path} is not valid model.json: {ex.Message}", ex);
+        }
+    }
+
     /// <exception cref="InvalidDataException">Unreadable or incomplete model.json.</exception>
     public static ModelManifest Load(string path)
     {

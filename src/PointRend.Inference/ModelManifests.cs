@@ -51,9 +51,13 @@ public sealed class ModelManifests
         $"Inference:DefaultModel is '{defaultModel}' but {path} holds [{string.Join(", ", found)}] " +
         "(a model is a folder with model.json, coarse.onnx and point_head.onnx)");
 
-    /// <summary>Sub-folders holding a model.json, in name order.</summary>
+    /// <summary>
+    /// Sub-folders holding a semantic model's model.json, in name order. Models of another task (<c>"task":
+    /// "instance"</c>, docs/model-contract.md) have a contract of their own and are not served by this engine yet.
+    /// </summary>
     public static IEnumerable<string> ModelFolders(string modelsPath) =>
-        Directory.EnumerateDirectories(modelsPath).Order(StringComparer.Ordinal).Where(d => File.Exists(Path.Combine(d, ModelManifest.FileName)));
+        Directory.EnumerateDirectories(modelsPath).Order(StringComparer.Ordinal)
+            .Where(d => File.Exists(Path.Combine(d, ModelManifest.FileName)) && ModelManifest.ReadTask(Path.Combine(d, ModelManifest.FileName)) == ModelManifest.SemanticTask);
 
     /// <exception cref="InvalidDataException">Unreadable model.json, or its name differs from the folder's.</exception>
     public static ModelManifest ReadFolder(string directory)
