@@ -117,6 +117,15 @@ class Reference(unittest.TestCase):
         want[3:9, 2:7] = True
         self.assertTrue(torch.equal(m, want))
 
+    def test_rle_string_matches_cocoapi(self):
+        from goldens_instance import rle_string
+        # [[0, 1], [1, 1]] column-major: 0 1 | 1 1 -> runs [1, 3] -> "13" (pycocotools gives b'13')
+        self.assertEqual(rle_string(torch.tensor([[0, 1], [1, 1]], dtype=torch.bool)), "13")
+        # starts with ones: a zero-length first run; [1 1 0 0 0] x 1 column -> [0, 2, 3] -> "0" "2" then 3 - 0 = 3
+        self.assertEqual(rle_string(torch.tensor([[1], [1], [0], [0], [0]], dtype=torch.bool)), "023")
+        # a long run needs two 5-bit groups: 40 zeros -> 40 = 8 + 32 * 1 -> chr(48 + 8 + 32), chr(48 + 1)
+        self.assertEqual(rle_string(torch.zeros(40, 1, dtype=torch.bool)), chr(48 + 8 + 32) + chr(49))
+
     def test_ties_go_to_the_lower_raster_index(self):
         logits = torch.tensor([[[[1.0, -0.5], [0.5, -1.0]]]])
         self.assertEqual(select_uncertain(logits, 3).tolist(), [[1, 2, 0]])
