@@ -10,7 +10,7 @@ at normalised (x / (s w), y / (s h)): the map's pixel coordinate is x / s - 0.5.
 - Backbone: the CamVid coarse network's stem, /4, /8, /16, /32 and pyramid pooling (training/model.py),
   initialised from models/camvid/coarse.onnx (batch norm folded into the convolutions by the export, so the
   backbone carries conv biases and no normalisation, like detectron2's frozen-BN backbones), plus its /2
-  edge branch. FPN (64 channels, GroupNorm) P2-P5 and P6 by max-pooling for the RPN.
+  edge branch. FPN (64 channels, GroupNorm) P2-P5 and P6 by max-pooling; the RPN reads P3-P6.
 - RPN, RoIAlign box head (7x7 from P2-P5, two FC of 256), box predictor: torchvision's classes.
 - PointRend mask head as detectron2 projects/PointRend: coarse head on a 14x14 RoIAlign (aligned=True)
   of P2 -> 2x2/2 conv -> FC 256 x 2 -> 7x7 logits; point head: 1x1 MLP (3 x 128) over the fine features
@@ -76,7 +76,9 @@ class Backbone(nn.Module):
         self.ppm_out = cbr(w4 + w4 // 2, w4, k=1)
         self.edge = nn.Sequential(cbr_dw(w0, 16), cbr_dw(16, 16, d=2))
         self.lat = nn.ModuleList([nn.Sequential(nn.Conv2d(c, FPN_C, 1, bias=False), gn(FPN_C)) for c in (w1, w2, w3, w4)])
-        self.out = nn.ModuleList([nn.Sequential(nn.Conv2d(FPN_C, FPN_C, 3, padding=1, bias=False), gn(FPN_C)) for _ in range(4)])
+        # P2's smoothing conv is depthwise: a dense 3x3 at stride 4 would cost as much as the whole backbone.
+        self.out = nn.ModuleList([nn.Sequential(nn.Conv2d(FPN_C, FPN_C, 3, padding=1, bias=False, groups=FPN_C if i == 0 else 1),
+                                                gn(FPN_C)) for i in range(4)])
 
     def ppm(self, x):
         from model import pool_2x2
@@ -255,7 +257,9 @@ class PointRendMaskRCNN(nn.Module):
     def __init__(self):
         super().__init__()
         self.backbone = Backbone()
-        anchors = AnchorGenerator(sizes=((32,), (64,), (128,), (256,), (512,)), aspect_ratios=((1.0, 2.0, 3.0),) * 5)
+        # The RPN runs on P3-P6 (anchors 32-256 px, tall shapes for pedestrians): on P2 its 3x3 conv would
+        # double the detector's cost for people smaller than any in Penn-Fudan at this input size.
+        anchors = AnchorGenerator(sizes=((32,), (64,), (128,), (256,)), aspect_ratios=((1.0, 2.0, 3.0),) * 4)
         self.rpn = RegionProposalNetwork(
             anchors, RPNHead(FPN_C, 3), fg_iou_thresh=0.7, bg_iou_thresh=0.3, batch_size_per_image=256,
             positive_fraction=0.5, pre_nms_top_n=dict(training=1000, testing=500),
@@ -273,13 +277,15 @@ class PointRendMaskRCNN(nn.Module):
         sizes = [(images.shape[-2], images.shape[-1])] * images.shape[0]
         il = ImageList(images, sizes)
         fine = [pyramid["0"], edge, norm]
+        rpn_in = {"0": pyramid["1"], "1": pyramid["2"], "2": pyramid["3"], "pool": pyramid["pool"]}
+        rois_in = {k: v for k, v in pyramid.items() if k != "pool"}
         if self.training:
-            proposals, rpn_losses = self.rpn(il, pyramid, targets)
-            losses = self.roi_heads({k: v for k, v in pyramid.items() if k != "pool"}, proposals, sizes, targets, fine)
+            proposals, rpn_losses = self.rpn(il, rpn_in, targets)
+            losses = self.roi_heads(rois_in, proposals, sizes, targets, fine)
             losses.update(rpn_losses)
             return losses
-        proposals, _ = self.rpn(il, pyramid)
-        boxes, scores, labels, coarse = self.roi_heads({k: v for k, v in pyramid.items() if k != "pool"}, proposals, sizes)
+        proposals, _ = self.rpn(il, rpn_in)
+        boxes, scores, labels, coarse = self.roi_heads(rois_in, proposals, sizes)
         return boxes, scores, labels, coarse, fine
 
 
