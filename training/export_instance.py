@@ -71,6 +71,22 @@ def export_detector(model, path, fix=True):
     dyn.update({name: {2: f"h{s}", 3: f"w{s}"} for name, s, _ in FEATURES})
     torch.onnx.export(DetectorExport(model).eval(), (image,), path, opset_version=OPSET, input_names=["image"],
                       output_names=OUTPUTS, dynamic_axes=dyn)
+    name_dims(path)
+
+
+def name_dims(path):
+    """The exporter leaves generated names on some output dims ('Gatherboxes_dim_1'): write the contract's."""
+    import onnx
+    m = onnx.load(path)
+    want = {"boxes": ["r", 4], "scores": ["r"], "classes": ["r"], "coarse_logits": ["r", 1, COARSE_RES, COARSE_RES]}
+    want.update({name: [1, c, f"h{s}", f"w{s}"] for name, s, c in FEATURES})
+    for out in m.graph.output:
+        for d, v in zip(out.type.tensor_type.shape.dim, want[out.name]):
+            if isinstance(v, int):
+                d.dim_value = v
+            else:
+                d.dim_param = v
+    onnx.save(m, path)
 
 
 def export_point_head(model, path):
