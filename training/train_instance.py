@@ -14,6 +14,7 @@ import time
 
 import torch
 
+import model_instance
 import pennfudan
 from model_instance import PointRendMaskRCNN, init_from_camvid
 
@@ -48,6 +49,9 @@ def main():
                     help="CamVid coarse.onnx to initialise the backbone from ('' = from scratch)")
     ap.add_argument("--resume-from", help="fp16 checkpoint (training/checkpoints/...) when <out>/last.pt is absent")
     ap.add_argument("--fp16-out", default=os.path.join(HERE, "checkpoints", "pennfudan-last.fp16.pt"))
+    ap.add_argument("--head-only", action="store_true", help="train only the point head (point loss), the rest frozen")
+    ap.add_argument("--points", type=int, default=196, help="training points per box (detectron2: 14 x 14)")
+    ap.add_argument("--start", help="float checkpoint to start from when <out>/last.pt is absent (e.g. runs/pennfudan/best.pt)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -60,6 +64,10 @@ def main():
     val = pennfudan.load_split(args.data, "val")
 
     model = PointRendMaskRCNN()
+    model_instance.TRAIN_POINTS = args.points
+    if args.head_only:
+        for n, p in model.named_parameters():
+            p.requires_grad_(n.startswith("roi_heads.point_head."))
     # The /2 edge branch keeps its CamVid weights (trained for boundaries; its backward would cost ~15% of a step).
     for p in model.backbone.edge.parameters():
         p.requires_grad_(False)
@@ -80,6 +88,9 @@ def main():
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in saved["model"].items()})
         state = saved["state"]
         print(f"resumed (fp16, fresh optimiser) at epoch {state['epoch']}", flush=True)
+    elif args.start:
+        model.load_state_dict(torch.load(args.start))
+        print("started from", args.start, flush=True)
     elif args.init:
         print("backbone from", args.init, init_from_camvid(model, args.init), "tensors", flush=True)
 
@@ -97,7 +108,7 @@ def main():
                 g["lr"] = args.lr * g["scale"] * warm * (0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * progress)))
             x, tg = batch(train, args.batch)
             losses = model(x, tg)
-            loss = sum(losses.values())
+            loss = losses["loss_mask_point"] if args.head_only else sum(losses.values())
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
