@@ -1,5 +1,5 @@
+using PointRend.Testing;
 using System.Diagnostics;
-using System.Text;
 
 namespace PointRend.Deployment.Tests;
 
@@ -48,27 +48,15 @@ public sealed class GpuFlavourFactAttribute : FactAttribute
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output;
 
     private AppProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = new ProcessOutput(process);
     }
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     public bool HasExited => _process.HasExited;
 
@@ -131,14 +119,4 @@ public sealed class AppProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 }

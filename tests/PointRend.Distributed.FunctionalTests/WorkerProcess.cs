@@ -1,7 +1,7 @@
+using PointRend.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace PointRend.Distributed.FunctionalTests;
 
@@ -13,16 +13,13 @@ public sealed partial class WorkerProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ProcessOutput _output;
     private bool _disposed;
 
     private WorkerProcess(Process process)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _output = new ProcessOutput(process);
     }
 
     public int Pid => _process.Id;
@@ -37,16 +34,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _output.Text;
 
     public static WorkerProcess Start(string redisConfiguration, string keyPrefix, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -119,16 +107,6 @@ public sealed partial class WorkerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -20,8 +20,6 @@ public sealed class RequestAdmission(RequestValidator validator, IOptions<Gatewa
 
     private readonly ConcurrentDictionary<string, long> _outstanding = new(StringComparer.Ordinal);
 
-    public RequestValidator Validator => validator;
-
     /// <summary>Work units accepted and not yet answered for <paramref name="caller"/>.</summary>
     public long Outstanding(string caller) => _outstanding.GetValueOrDefault(caller);
 

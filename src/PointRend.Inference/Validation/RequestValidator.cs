@@ -14,8 +14,6 @@ namespace PointRend.Inference.Validation;
 /// <param name="tileSize">Tile size the gateway cuts large images into, for the cost; 0 where nothing is tiled.</param>
 public sealed class RequestValidator(ModelManifests models, InferenceOptions limits, int tileSize = 0)
 {
-    public ModelManifests Models => models;
-
     /// <exception cref="PointRend.Contracts.SegmentationException">The first rule the request breaks.</exception>
     public RequestPlan Validate(Image? image, SegmentOptions? options)
     {
