@@ -28,7 +28,7 @@ public sealed class StreamPolicyTests
         }
 
         await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var answers = await ReadAllAsync(call);
+        var answers = await StreamCalls.ReadAllAsync(call);
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), answers.Select(a => a.Sequence));
         Assert.All(answers, a => Assert.True(a.Status is FrameStatus.Processed or FrameStatus.DroppedStale, a.ToString()));
@@ -58,7 +58,7 @@ public sealed class StreamPolicyTests
         await call.RequestStream.WriteAsync(old).DefaultTimeout();
         await call.RequestStream.WriteAsync(fresh).DefaultTimeout();
         await call.RequestStream.CompleteAsync().DefaultTimeout();
-        var answers = await ReadAllAsync(call);
+        var answers = await StreamCalls.ReadAllAsync(call);
 
         Assert.Equal([(1UL, FrameStatus.DroppedStale), (2UL, FrameStatus.Processed)], answers.Select(a => (a.Sequence, a.Status)));
         Assert.Equal(1UL, answers[^1].State.FramesDropped);
@@ -72,20 +72,9 @@ public sealed class StreamPolicyTests
         await call.RequestStream.WriteAsync(TestImages.Frame(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse }), 1)).DefaultTimeout();
         await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = new StreamConfig() }).DefaultTimeout();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => ReadAllAsync(call)).DefaultTimeout();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => StreamCalls.ReadAllAsync(call)).DefaultTimeout();
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal("STREAM_PROTOCOL", ex.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason);
-    }
-
-    private static async Task<List<SegmentStreamResponse>> ReadAllAsync(AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> call)
-    {
-        var answers = new List<SegmentStreamResponse>();
-        await foreach (var answer in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
-        {
-            answers.Add(answer);
-        }
-
-        return answers;
     }
 }

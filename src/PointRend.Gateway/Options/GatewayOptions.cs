@@ -18,6 +18,12 @@ public sealed class GatewayOptions
     public int StreamPipelineDepth { get; set; } = 2;
 
     /// <summary>
+    /// Most unstarted frames one SegmentStream may ask the server to hold (StreamConfig.max_waiting); each holds its
+    /// image until it starts or is dropped. Default 16 (about 8 MB of raw 480x360 frames).
+    /// </summary>
+    public int StreamMaxWaiting { get; set; } = 16;
+
+    /// <summary>
     /// Serve Prometheus metrics at /metrics on the gRPC endpoint (only HTTP/2 clients reach it while the endpoint is
     /// Http2-only; for scrapers, <c>Gateway:MetricsPort</c> adds an HTTP/1.1 port: see AddMetricsPort). Default true.
     /// </summary>
@@ -57,6 +63,11 @@ public sealed class GatewayOptions
         if (StreamPipelineDepth < 1)
         {
             yield return $"{SectionName}:{nameof(StreamPipelineDepth)} is {StreamPipelineDepth}; it must be at least 1";
+        }
+
+        if (StreamMaxWaiting < 0)
+        {
+            yield return $"{SectionName}:{nameof(StreamMaxWaiting)} is {StreamMaxWaiting}; it must be 0 or more";
         }
     }
 }

@@ -4,29 +4,37 @@ using PointRend.Contracts;
 using PointRend.Contracts.V1;
 using PointRend.Gateway.Admission;
 using PointRend.Gateway.Hosting;
+using PointRend.Gateway.Options;
 
 namespace PointRend.Gateway.Services;
 
 /// <summary>
-/// One SegmentStream call. Every frame gets an answer, in arrival order: processed, failed alone (the stream goes on),
-/// or dropped as stale. At most <c>depth</c> frames run at once. STREAM_POLICY_ALL stops reading while they run
-/// (the sender is slowed); STREAM_POLICY_LATEST keeps reading and holds only the newest unstarted frame, so a camera
-/// faster than the pool meets bounded latency instead of a growing backlog.
+/// One SegmentStream call. Every frame gets an answer, in arrival order: processed, degraded to the coarse prediction,
+/// failed alone (the stream goes on), or dropped (stale or overflow). At most <c>StreamPipelineDepth</c> frames run at
+/// once. STREAM_POLICY_ALL stops reading while they run (the sender is slowed), or with max_waiting keeps up to that
+/// many frames waiting and refuses newcomers beyond; STREAM_POLICY_LATEST keeps reading and holds only the newest
+/// unstarted frame(s), so a camera faster than the pool meets bounded latency instead of a growing backlog.
+/// Running one frame (degrade, progressive answers) is in StreamSession.Frames.cs.
 /// </summary>
-internal sealed class StreamSession(
-    RequestPipeline pipeline, RequestAdmission admission, int depth, Func<JobContext> newJob, TimeProvider time, Action<ulong, SegmentationException> frameFailed)
+internal sealed partial class StreamSession(
+    RequestPipeline pipeline, RequestAdmission admission, GatewayOptions options, Func<JobContext> newJob, TimeProvider time,
+    Action<ulong, SegmentationException> frameFailed)
     : IDisposable
 {
-    /// <summary>Answers waiting to be written; with LATEST mostly drops, which are written as soon as their turn comes.</summary>
-    private const int LatestBacklog = 256;
+    /// <summary>Answers waiting to be written when the server keeps reading; mostly drops, written as soon as their turn comes.</summary>
+    private const int ReadingBacklog = 256;
 
-    private readonly SemaphoreSlim _running = new(depth);
+    private readonly int _depth = options.StreamPipelineDepth;
+    private readonly SemaphoreSlim _running = new(options.StreamPipelineDepth);
     private readonly object _gate = new();
+    private readonly Queue<FrameSlot> _waiting = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
-    private Channel<Slot> _answers = Channel.CreateBounded<Slot>(depth);
+    private Channel<FrameSlot> _answers = Channel.CreateBounded<FrameSlot>(options.StreamPipelineDepth);
     private StreamConfig _config = new();
-    private Slot? _pending;
+    private int _blockedReading;
     private long _dropped;
+    private long _overflowed;
+    private long _degraded;
 
     public async Task RunAsync(IAsyncStreamReader<SegmentStreamRequest> requests, IServerStreamWriter<SegmentStreamResponse> responses, CancellationToken ct)
     {
@@ -34,13 +42,13 @@ internal sealed class StreamSession(
         var first = await requests.MoveNext(stop.Token).ConfigureAwait(false) ? requests.Current : null;
         if (first?.KindCase == SegmentStreamRequest.KindOneofCase.Config)
         {
-            _config = first.Config;
+            _config = StreamConfigRules.Checked(first.Config, options);
             first = null;
         }
 
-        if (Latest)
+        if (KeepsReading)
         {
-            _answers = Channel.CreateBounded<Slot>(LatestBacklog);
+            _answers = Channel.CreateBounded<FrameSlot>(ReadingBacklog);
         }
 
         var reading = ReadAsync(first, requests, stop.Token);
@@ -48,8 +56,15 @@ internal sealed class StreamSession(
         {
             await foreach (var slot in _answers.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
             {
-                var answer = await slot.Answer.Task.ConfigureAwait(false);
+                if (await slot.Early.Task.ConfigureAwait(false) is { } early)
+                {
+                    early.State = State();
+                    await responses.WriteAsync(early, stop.Token).ConfigureAwait(false);
+                }
+
+                var answer = await slot.Final.Task.ConfigureAwait(false);
                 answer.State = State();
+                answer.Stage = ResultStage.Final;
                 await responses.WriteAsync(answer, stop.Token).ConfigureAwait(false);
             }
 
@@ -63,7 +78,15 @@ internal sealed class StreamSession(
         }
     }
 
+    public void Dispose() => _running.Dispose();
+
     private bool Latest => _config.Policy == StreamPolicy.Latest;
+
+    /// <summary>LATEST, or ALL with max_waiting: frames are read as they come and wait in <see cref="_waiting"/>.</summary>
+    private bool KeepsReading => Latest || _config.MaxWaiting > 0;
+
+    /// <summary>LATEST holds the newest frame; with degrade a pipeline's worth, served coarse while others wait behind.</summary>
+    private int LatestWaiting => _config.Degrade ? _depth : 1;
 
     private async Task ReadAsync(SegmentStreamRequest? first, IAsyncStreamReader<SegmentStreamRequest> requests, CancellationToken ct)
     {
@@ -99,123 +122,89 @@ internal sealed class StreamSession(
                 config ? "config" : "kind");
         }
 
-        var slot = new Slot(message.Frame, time.GetUtcNow().UtcDateTime);
+        var slot = new FrameSlot(message.Frame, time.GetUtcNow().UtcDateTime);
         await _answers.Writer.WriteAsync(slot, ct).ConfigureAwait(false); // holds its place in the answer order
-        if (!Latest)
+        if (!KeepsReading)
         {
+            Interlocked.Exchange(ref _blockedReading, 1);
             await _running.WaitAsync(ct).ConfigureAwait(false);
-            Start(slot, ct);
+            Interlocked.Exchange(ref _blockedReading, 0);
+            Start(slot, behind: false, ct);
             return;
         }
 
         lock (_gate)
         {
-            if (_pending is { } superseded)
+            if (!Latest && _waiting.Count >= _config.MaxWaiting)
             {
-                Drop(superseded);
+                Interlocked.Increment(ref _overflowed);
+                slot.Skip(FrameStatus.DroppedOverflow); // the newcomer is refused; the waiting frames keep their places
+                return;
             }
 
-            _pending = slot;
+            _waiting.Enqueue(slot);
+            if (Latest && _waiting.Count > LatestWaiting)
+            {
+                Interlocked.Increment(ref _dropped);
+                _waiting.Dequeue().Skip(FrameStatus.DroppedStale);
+            }
         }
 
-        StartPending(ct);
+        StartWaiting(ct);
     }
 
-    /// <summary>LATEST: starts the newest waiting frame whenever a place is free.</summary>
-    private void StartPending(CancellationToken ct)
+    /// <summary>Starts waiting frames, oldest first, whenever a place is free.</summary>
+    private void StartWaiting(CancellationToken ct)
     {
         while (true)
         {
-            Slot next;
+            FrameSlot next;
+            bool behind;
             lock (_gate)
             {
-                if (_pending is null || !_running.Wait(0, CancellationToken.None))
+                if (_waiting.Count == 0 || !_running.Wait(0, CancellationToken.None))
                 {
                     return;
                 }
 
-                next = _pending;
-                _pending = null;
+                next = _waiting.Dequeue();
+                behind = _waiting.Count > 0;
             }
 
-            Start(next, ct);
+            Start(next, behind, ct);
         }
     }
 
-    private void Start(Slot slot, CancellationToken ct)
+    /// <param name="behind">Another frame was already waiting when this one started: the stream is behind.</param>
+    private void Start(FrameSlot slot, bool behind, CancellationToken ct)
     {
         if (TooOld(slot))
         {
-            Drop(slot);
+            Interlocked.Increment(ref _dropped);
+            slot.Skip(FrameStatus.DroppedStale);
             Finished(ct);
             return;
         }
 
-        var run = RunFrameAsync(slot, ct);
+        var job = newJob();
+        var degrade = _config.Degrade && (behind || !FitsFullRun(slot, job));
+        var run = RunFrameAsync(slot, job, degrade, ct);
         _inFlight[run] = 0;
         _ = run.ContinueWith(done => _inFlight.TryRemove(done, out _), TaskScheduler.Default);
-    }
-
-    public void Dispose() => _running.Dispose();
-
-    private async Task RunFrameAsync(Slot slot, CancellationToken ct)
-    {
-        var frame = slot.Frame;
-        var answer = new SegmentStreamResponse { Sequence = frame.Sequence };
-        try
-        {
-            var job = newJob();
-            var options = frame.Options ?? _config.Options;
-            using var ticket = admission.Admit(frame.Image, options, job.Caller);
-            var request = new SegmentRequest { Image = frame.Image, Options = options, CorrelationId = $"frame {frame.Sequence}" };
-            answer.Result = await pipeline.Runner.RunAsync(request, job, ct).ConfigureAwait(false);
-            answer.Status = FrameStatus.Processed;
-        }
-        catch (Exception ex) when (ex is SegmentationException || !ct.IsCancellationRequested)
-        {
-            var error = ex as SegmentationException ?? new SegmentationException(
-                SegmentationErrorKind.Internal, ErrorReason.Internal, "the server failed to process the frame; its logs have the detail", inner: ex);
-            frameFailed(frame.Sequence, error);
-            answer.Status = FrameStatus.Failed;
-            answer.Error = GrpcErrors.ToStatus(error);
-        }
-        catch (Exception ex)
-        {
-            slot.Answer.TrySetException(ex); // the call is ending; the writer loop stops on it
-            Finished(ct);
-            return;
-        }
-
-        slot.Answer.TrySetResult(answer);
-        Finished(ct);
     }
 
     private void Finished(CancellationToken ct)
     {
         _running.Release();
-        if (Latest && !ct.IsCancellationRequested)
+        if (KeepsReading && !ct.IsCancellationRequested)
         {
-            StartPending(ct);
+            StartWaiting(ct);
         }
     }
 
-    private bool TooOld(Slot slot)
-    {
-        var maxAge = _config.MaxAge?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (maxAge <= TimeSpan.Zero)
-        {
-            return false;
-        }
+    private TimeSpan MaxAge => _config.MaxAge?.ToTimeSpan() is { } maxAge && maxAge > TimeSpan.Zero ? maxAge : TimeSpan.MaxValue;
 
-        var born = slot.Frame.CaptureTime?.ToDateTime() ?? slot.Arrived;
-        return time.GetUtcNow().UtcDateTime - born > maxAge;
-    }
-
-    private void Drop(Slot slot)
-    {
-        Interlocked.Increment(ref _dropped);
-        slot.Answer.TrySetResult(new SegmentStreamResponse { Sequence = slot.Frame.Sequence, Status = FrameStatus.DroppedStale });
-    }
+    private bool TooOld(FrameSlot slot) => MaxAge != TimeSpan.MaxValue && time.GetUtcNow().UtcDateTime - slot.Born > MaxAge;
 
     private StreamState State()
     {
@@ -223,15 +212,12 @@ internal sealed class StreamSession(
         {
             return new StreamState
             {
-                FramesWaiting = _pending is null ? 0 : 1,
-                FramesInFlight = depth - _running.CurrentCount,
+                FramesWaiting = _waiting.Count + Volatile.Read(ref _blockedReading),
+                FramesInFlight = _depth - _running.CurrentCount,
                 FramesDropped = (ulong)Interlocked.Read(ref _dropped),
+                FramesDroppedOverflow = (ulong)Interlocked.Read(ref _overflowed),
+                FramesDegraded = (ulong)Interlocked.Read(ref _degraded),
             };
         }
-    }
-
-    private sealed record Slot(Frame Frame, DateTime Arrived)
-    {
-        public TaskCompletionSource<SegmentStreamResponse> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
