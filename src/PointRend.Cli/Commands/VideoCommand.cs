@@ -1,144 +1,162 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using PointRend.Cli.Backends;
-using PointRend.Cli.Evaluation;
+using PointRend.Cli.Video;
 using PointRend.Contracts.V1;
 
 namespace PointRend.Cli.Commands;
 
 /// <summary>
-/// <c>pointrend video</c>: plays a folder of frames (in name order: CamVid's sequences are video) into SegmentStream
-/// like a camera at --fps, with a stream policy, and reports what a live client sees: frames in and out per second,
-/// latency from capture to result (p50, p99), dropped and failed frames; --out writes the overlays.
+/// <c>pointrend video SOURCE</c>: plays a folder of frames (in name order: CamVid's sequences are video) or a video
+/// file (decoded by ffmpeg through a pipe) into SegmentStream like a camera at --fps, with a stream policy, and reports
+/// what a live client sees: frames in and out per second, latency from capture to result (p50, p99), degraded,
+/// dropped and failed frames, on a live status line. --out writes the overlays, and overlay.mp4 when ffmpeg is there.
 /// </summary>
 public static class VideoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "folder of frames, played in name order" };
+        var source = new Argument<string>("source") { Description = "folder of frames (played in name order) or a video file (read through ffmpeg)" };
         var server = new Option<string>("--server") { Description = "gateway URL", Required = true };
-        var fps = new Option<double>("--fps") { Description = "frames per second written, like a camera (0 = as fast as the stream accepts)", DefaultValueFactory = _ => 25 };
+        var fps = new Option<double?>("--fps") { Description = "frames per second written, like a camera (0 = as fast as the stream accepts; default: the video's rate, 25 for a folder)" };
         var policy = new Option<string>("--policy") { Description = "all (every frame, sender slowed) or latest (drop unstarted older frames)", DefaultValueFactory = _ => "latest" };
+        policy.AcceptOnlyFromAmong("all", "latest");
         var maxAge = new Option<double>("--max-age-ms") { Description = "drop frames older than this when they could start (0 = no limit)" };
+        var maxWaiting = new Option<int>("--max-waiting") { Description = "policy all: frames the server may hold waiting; more are dropped as overflow (0 = the sender is slowed instead)" };
+        var degrade = new Option<bool>("--degrade") { Description = "under overload get the coarse prediction instead of a drop (FRAME_STATUS_DEGRADED)" };
         var limit = new Option<int>("--limit") { Description = "play the first N frames (0 = all)" };
-        var mode = new Option<string>("--mode") { Description = "coarse, pointrend or dense", DefaultValueFactory = _ => "pointrend" };
-        var output = new Option<string?>("--out") { Description = "write an overlay PNG per processed frame into this folder" };
-        var command = new Command("video", "Stream a folder of frames like a live camera and report latency and drops")
+        var loop = new Option<bool>("--loop") { Description = "play the source again from its start until --limit frames were sent" };
+        var streams = new Option<int>("--streams") { Description = "streams played at once, each its own SegmentStream (overlays come from the first)", DefaultValueFactory = _ => 1 };
+        var mode = CommonOptions.ModeOption();
+        var output = new Option<string?>("--out") { Description = "write an overlay PNG per answered frame into this folder, and overlay.mp4 when ffmpeg is there" };
+        var ffmpegPath = new Option<string>("--ffmpeg") { Description = "ffmpeg executable (name on PATH or a path; ffprobe beside it or on PATH)", DefaultValueFactory = _ => "ffmpeg" };
+        var command = new Command("video", "Stream a folder of frames or a video file like a live camera and report latency, drops and degraded frames")
         {
-            source, server, fps, policy, maxAge, limit, mode, output,
+            source, server, fps, policy, maxAge, maxWaiting, degrade, limit, loop, streams, mode, output, ffmpegPath,
         };
         command.SetAction(async (result, ct) =>
         {
-            var frames = ImageFiles.Expand([result.GetValue(source)!], result.GetValue(limit));
-            if (frames.Count == 0)
+            var path = result.GetValue(source)!;
+            var ffmpeg = Ffmpeg.Find(result.GetValue(ffmpegPath)!);
+            var isVideo = !Directory.Exists(path);
+            if (isVideo && !File.Exists(path))
             {
-                Console.Error.WriteLine($"no PNG or JPEG frames in {result.GetValue(source)}");
+                Console.Error.WriteLine($"source '{path}' is neither a folder of frames nor a video file");
+                return 2;
+            }
+
+            if (isVideo && ffmpeg is null)
+            {
+                Console.Error.WriteLine($"'{path}' is a file, so it is read as a video, and {Ffmpeg.MissingMessage(result.GetValue(ffmpegPath)!)}; " +
+                    "or pass a folder of PNG/JPEG frames");
                 return 2;
             }
 
             var outDir = result.GetValue(output);
-            if (outDir is not null)
+            var config = Config(result.GetValue(policy)!, CommonOptions.ParseMode(result.GetValue(mode)!), outDir is not null, result.GetValue(maxAge),
+                result.GetValue(maxWaiting), result.GetValue(degrade));
+            var settings = new Settings(path, isVideo ? ffmpeg : null, result.GetValue(loop), result.GetValue(limit), result.GetValue(fps));
+            try
             {
-                Directory.CreateDirectory(outDir);
+                await using var backend = new GrpcBackend(result.GetValue(server)!);
+                var stats = new StreamStats();
+                await PlayAsync(backend, settings, config, Math.Max(1, result.GetValue(streams)), stats, outDir, ffmpeg, ct);
+                Console.WriteLine(stats.Line());
+                return 0;
             }
-
-            var config = new StreamConfig
+            catch (VideoException ex)
             {
-                Policy = result.GetValue(policy)!.ToLowerInvariant() switch
-                {
-                    "all" => StreamPolicy.All,
-                    "latest" => StreamPolicy.Latest,
-                    var p => throw new ArgumentException($"--policy is '{p}'; use all or latest"),
-                },
-                Options = new SegmentOptions
-                {
-                    Mode = CommonOptions.ParseMode(result.GetValue(mode)!),
-                    Outputs = new OutputSelection { OverlayPng = outDir is not null, ClassRaw = outDir is null },
-                },
-            };
-            if (result.GetValue(maxAge) > 0)
-            {
-                config.MaxAge = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(result.GetValue(maxAge)));
+                Console.Error.WriteLine(ex.Message);
+                return 2;
             }
-
-            await using var backend = new GrpcBackend(result.GetValue(server)!);
-            var report = await PlayAsync(backend, frames, config, result.GetValue(fps), outDir, ct);
-            Console.WriteLine(report);
-            return 0;
         });
         return command;
     }
 
-    private static async Task<string> PlayAsync(GrpcBackend backend, IReadOnlyList<string> frames, StreamConfig config, double fps, string? outDir, CancellationToken ct)
+    private static StreamConfig Config(string policy, RenderMode mode, bool overlays, double maxAgeMs, int maxWaiting, bool degrade)
     {
-        using var call = backend.OpenStream(ct);
-        var captured = new DateTime[frames.Count];
-        var start = Stopwatch.GetTimestamp();
-        var writing = Task.Run(async () =>
+        var config = new StreamConfig
         {
-            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
-            for (var i = 0; i < frames.Count; i++)
-            {
-                if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, ct);
-                }
-
-                var bytes = await File.ReadAllBytesAsync(frames[i], ct);
-                captured[i] = DateTime.UtcNow;
-                var frame = new Frame { Sequence = (ulong)i, CaptureTime = Timestamp.FromDateTime(captured[i]), Image = new Image { Encoded = ByteString.CopyFrom(bytes) } };
-                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }, ct);
-
-        var latencies = new List<double>();
-        int processed = 0, dropped = 0, failed = 0;
-        var lastLine = Stopwatch.GetTimestamp();
-        await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
+            Policy = policy == "all" ? StreamPolicy.All : StreamPolicy.Latest,
+            Options = new SegmentOptions { Mode = mode, Outputs = new OutputSelection { OverlayPng = overlays, ClassRaw = !overlays } },
+            MaxWaiting = maxWaiting,
+            Degrade = degrade,
+        };
+        if (maxAgeMs > 0)
         {
-            switch (answer.Status)
-            {
-                case FrameStatus.Processed:
-                    processed++;
-                    latencies.Add((DateTime.UtcNow - captured[answer.Sequence]).TotalMilliseconds);
-                    if (outDir is not null)
-                    {
-                        await File.WriteAllBytesAsync(Path.Combine(outDir, Path.GetFileNameWithoutExtension(frames[(int)answer.Sequence]) + ".png"), answer.Result.OverlayPng.ToByteArray(), ct);
-                    }
-
-                    break;
-                case FrameStatus.DroppedStale:
-                    dropped++;
-                    break;
-                default:
-                    failed++;
-                    Console.Error.WriteLine($"frame {answer.Sequence}: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
-                    break;
-            }
-
-            if (Stopwatch.GetElapsedTime(lastLine) > TimeSpan.FromSeconds(1))
-            {
-                lastLine = Stopwatch.GetTimestamp();
-                Console.Error.WriteLine(Line(answer.Sequence + 1, processed, dropped, failed, latencies, Stopwatch.GetElapsedTime(start)));
-            }
+            config.MaxAge = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(maxAgeMs));
         }
 
-        await writing;
-        return Line((ulong)frames.Count, processed, dropped, failed, latencies, Stopwatch.GetElapsedTime(start));
+        return config;
     }
 
-    private static string Line(ulong answered, int processed, int dropped, int failed, List<double> latencies, TimeSpan elapsed)
+    private static async Task PlayAsync(
+        GrpcBackend backend, Settings settings, StreamConfig config, int streams, StreamStats stats, string? outDir, Ffmpeg? ffmpeg, CancellationToken ct)
     {
-        var sorted = latencies.Order().ToArray();
-        double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{answered} frames in {elapsed.TotalSeconds:F1} s: in {answered / elapsed.TotalSeconds:F1} fps, out {processed / elapsed.TotalSeconds:F1} fps; " +
-            $"latency capture->result p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms; processed {processed}, dropped {dropped}, failed {failed}");
+        var sources = new List<IFrameSource>();
+        OverlayOutput? output = null;
+        using var status = new CancellationTokenSource();
+        var live = LiveLineAsync(stats, status.Token);
+        try
+        {
+            for (var i = 0; i < streams; i++)
+            {
+                sources.Add(await settings.OpenAsync(ct));
+            }
+
+            var fps = settings.Fps ?? sources[0].NativeFps ?? 25;
+            if (outDir is not null)
+            {
+                output = new OverlayOutput(outDir, ffmpeg, fps > 0 ? fps : 25);
+                if (!output.WritesVideo)
+                {
+                    Console.Error.WriteLine($"{Ffmpeg.MissingMessage("ffmpeg")}: writing overlay frames only, no {OverlayOutput.VideoName}");
+                }
+            }
+
+            await Task.WhenAll(sources.Select((s, i) => StreamPlayer.PlayAsync(backend, s, config, fps, settings.Limit, stats, i == 0 ? output : null, ct)));
+        }
+        finally
+        {
+            await status.CancelAsync();
+            await live;
+            foreach (var s in sources)
+            {
+                await s.DisposeAsync();
+            }
+
+            if (output is not null)
+            {
+                await output.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Rewritten in place on a terminal; a line a second when stderr goes to a file or a pipe.</summary>
+    private static async Task LiveLineAsync(StreamStats stats, CancellationToken ct)
+    {
+        var terminal = !Console.IsErrorRedirected;
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await tick.WaitForNextTickAsync(ct))
+            {
+                Console.Error.Write(terminal ? $"\r{stats.Line()}\u001b[K" : stats.Line() + Environment.NewLine);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (terminal)
+        {
+            Console.Error.WriteLine();
+        }
+    }
+
+    private sealed record Settings(string Path, Ffmpeg? Video, bool Loop, int Limit, double? Fps)
+    {
+        public async Task<IFrameSource> OpenAsync(CancellationToken ct) =>
+            Video is null ? FolderFrames.Open(Path, Loop) : await FfmpegFrames.OpenAsync(Video, Path, Loop, ct);
     }
 }

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using PointRend.Cli.Backends;
+using PointRend.Contracts.V1;
+
+namespace PointRend.Cli.Video;
+
+/// <summary>
+/// Plays one frame source into one SegmentStream like a camera: frames written at <c>fps</c> (0 = as fast as the
+/// stream takes them), each stamped with its capture time, while the answers are read, counted and written out.
+/// </summary>
+internal static class StreamPlayer
+{
+    public static async Task PlayAsync(
+        GrpcBackend backend, IFrameSource source, StreamConfig config, double fps, int limit, StreamStats stats, OverlayOutput? output, CancellationToken ct)
+    {
+        using var call = backend.OpenStream(ct);
+        var pending = new ConcurrentDictionary<ulong, (string Name, long Captured)>();
+        var writing = Task.Run(async () =>
+        {
+            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0UL; limit <= 0 || i < (ulong)limit; i++)
+            {
+                if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, ct);
+                }
+
+                if (await source.NextAsync(ct) is not { } next)
+                {
+                    break;
+                }
+
+                pending[i] = (next.Name, Stopwatch.GetTimestamp());
+                var frame = new Frame { Sequence = i, CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow), Image = next.Image };
+                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
+                stats.Sent();
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }, ct);
+
+        await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
+        {
+            if (answer.Stage == ResultStage.Coarse || !pending.TryRemove(answer.Sequence, out var sent))
+            {
+                continue; // an early coarse answer (not asked for here) is followed by the frame's final one
+            }
+
+            stats.Answered(answer.Status, Stopwatch.GetElapsedTime(sent.Captured).TotalMilliseconds);
+            if (answer.Status == FrameStatus.Failed)
+            {
+                Console.Error.WriteLine($"frame {answer.Sequence}: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
+            }
+
+            if (output is null)
+            {
+                continue;
+            }
+
+            if (answer.Result is { } result && answer.Status is FrameStatus.Processed or FrameStatus.Degraded)
+            {
+                await output.WriteAsync(sent.Name, result.OverlayPng, ct);
+            }
+            else
+            {
+                await output.SkipAsync(ct);
+            }
+        }
+
+        await writing;
+    }
+}
