@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using PointRend.Contracts.V1;
@@ -62,6 +63,38 @@ public sealed class StreamOverloadTests
         Assert.Equal(FrameStatus.Degraded, answers[1].Status); // started with frames 2 and 3 waiting behind it
         Assert.Equal(0, answers[1].Result.PointsRefined);
         Assert.Equal((ulong)answers.Count(a => a.Status == FrameStatus.Degraded), answers[^1].State.FramesDegraded);
+        server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
+    public async Task Degrade_AgeBudgetShorterThanAFullRun_FrameNotRefined()
+    {
+        await using var server = await SlowPoolAsync(depth: 1);
+        using var call = server.Client.SegmentStream();
+        var maxAge = TimeSpan.FromSeconds(60);
+        await call.RequestStream.WriteAsync(new SegmentStreamRequest
+        {
+            Config = new StreamConfig { Policy = StreamPolicy.All, Degrade = true, MaxAge = Duration.FromTimeSpan(maxAge) },
+        }).DefaultTimeout();
+        var frames = StreamCalls.SlowFrames(3).ToList();
+        var answers = new List<SegmentStreamResponse>();
+        foreach (var (frame, i) in frames.Select((f, i) => (f, i)))
+        {
+            // Frame 1 has half a second of its 60 s left: less than the full (dense, ~1.6 s) run frame 0 took.
+            var age = i == 1 ? maxAge - TimeSpan.FromMilliseconds(500) : TimeSpan.Zero;
+            frame.Frame.CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow - age);
+            await call.RequestStream.WriteAsync(frame).DefaultTimeout();
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout()); // one at a time: nothing waits behind
+            answers.Add(call.ResponseStream.Current);
+        }
+
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
+
+        Assert.Equal([0UL, 1UL, 2UL], answers.Select(a => a.Sequence));
+        Assert.Equal(FrameStatus.Processed, answers[0].Status);
+        // Degraded, or past its age already if this machine took half a second to start it; never refined.
+        Assert.True(answers[1].Status is FrameStatus.Degraded or FrameStatus.DroppedStale, answers[1].ToString());
+        Assert.Equal(FrameStatus.Processed, answers[2].Status);
         server.AssertNoUnexpectedErrors();
     }
 

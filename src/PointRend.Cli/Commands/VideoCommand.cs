@@ -24,6 +24,7 @@ public static class VideoCommand
         var maxAge = new Option<double>("--max-age-ms") { Description = "drop frames older than this when they could start (0 = no limit)" };
         var maxWaiting = new Option<int>("--max-waiting") { Description = "policy all: frames the server may hold waiting; more are dropped as overflow (0 = the sender is slowed instead)" };
         var degrade = new Option<bool>("--degrade") { Description = "under overload get the coarse prediction instead of a drop (FRAME_STATUS_DEGRADED)" };
+        var progressive = new Option<bool>("--progressive") { Description = "ask for the coarse mask first, then the refined one (reports how soon the coarse one came)" };
         var limit = new Option<int>("--limit") { Description = "play the first N frames (0 = all)" };
         var loop = new Option<bool>("--loop") { Description = "play the source again from its start until --limit frames were sent" };
         var streams = new Option<int>("--streams") { Description = "streams played at once, each its own SegmentStream (overlays come from the first)", DefaultValueFactory = _ => 1 };
@@ -32,7 +33,7 @@ public static class VideoCommand
         var ffmpegPath = new Option<string>("--ffmpeg") { Description = "ffmpeg executable (name on PATH or a path; ffprobe beside it or on PATH)", DefaultValueFactory = _ => "ffmpeg" };
         var command = new Command("video", "Stream a folder of frames or a video file like a live camera and report latency, drops and degraded frames")
         {
-            source, server, fps, policy, maxAge, maxWaiting, degrade, limit, loop, streams, mode, output, ffmpegPath,
+            source, server, fps, policy, maxAge, maxWaiting, degrade, progressive, limit, loop, streams, mode, output, ffmpegPath,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -54,7 +55,7 @@ public static class VideoCommand
 
             var outDir = result.GetValue(output);
             var config = Config(result.GetValue(policy)!, CommonOptions.ParseMode(result.GetValue(mode)!), outDir is not null, result.GetValue(maxAge),
-                result.GetValue(maxWaiting), result.GetValue(degrade));
+                result.GetValue(maxWaiting), result.GetValue(degrade), result.GetValue(progressive));
             var settings = new Settings(path, isVideo ? ffmpeg : null, result.GetValue(loop), result.GetValue(limit), result.GetValue(fps));
             try
             {
@@ -73,7 +74,7 @@ public static class VideoCommand
         return command;
     }
 
-    private static StreamConfig Config(string policy, RenderMode mode, bool overlays, double maxAgeMs, int maxWaiting, bool degrade)
+    private static StreamConfig Config(string policy, RenderMode mode, bool overlays, double maxAgeMs, int maxWaiting, bool degrade, bool progressive)
     {
         var config = new StreamConfig
         {
@@ -81,6 +82,7 @@ public static class VideoCommand
             Options = new SegmentOptions { Mode = mode, Outputs = new OutputSelection { OverlayPng = overlays, ClassRaw = !overlays } },
             MaxWaiting = maxWaiting,
             Degrade = degrade,
+            Progressive = progressive,
         };
         if (maxAgeMs > 0)
         {

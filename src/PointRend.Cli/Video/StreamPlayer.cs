@@ -45,9 +45,20 @@ internal static class StreamPlayer
 
         await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
         {
-            if (answer.Stage == ResultStage.Coarse || !pending.TryRemove(answer.Sequence, out var sent))
+            if (answer.Stage == ResultStage.Coarse)
             {
-                continue; // an early coarse answer (not asked for here) is followed by the frame's final one
+                // A progressive stream's early answer; the frame's final one follows.
+                if (pending.TryGetValue(answer.Sequence, out var first))
+                {
+                    stats.Early(Stopwatch.GetElapsedTime(first.Captured).TotalMilliseconds);
+                }
+
+                continue;
+            }
+
+            if (!pending.TryRemove(answer.Sequence, out var sent))
+            {
+                continue;
             }
 
             stats.Answered(answer.Status, Stopwatch.GetElapsedTime(sent.Captured).TotalMilliseconds);

@@ -10,6 +10,7 @@ internal sealed class StreamStats
 {
     private readonly object _gate = new();
     private readonly List<double> _latencies = [];
+    private readonly List<double> _early = [];
     private readonly long _start = Stopwatch.GetTimestamp();
     private int _sent;
     private int _processed;
@@ -19,6 +20,15 @@ internal sealed class StreamStats
     private int _failed;
 
     public void Sent() => Interlocked.Increment(ref _sent);
+
+    /// <summary>A progressive stream's coarse answer, ahead of the frame's final one.</summary>
+    public void Early(double latencyMs)
+    {
+        lock (_gate)
+        {
+            _early.Add(latencyMs);
+        }
+    }
 
     public void Answered(FrameStatus status, double latencyMs)
     {
@@ -52,13 +62,19 @@ internal sealed class StreamStats
         lock (_gate)
         {
             var seconds = Stopwatch.GetElapsedTime(_start).TotalSeconds;
-            var sorted = _latencies.Order().ToArray();
-            double P(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
             var results = _processed + _degraded;
+            var early = _early.Count == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
+                $"; coarse first: {_early.Count} frames, p50 {Percentile(_early, 0.5):F0} ms, p99 {Percentile(_early, 0.99):F0} ms");
             return string.Create(CultureInfo.InvariantCulture,
                 $"{_sent} frames in {seconds:F1} s: in {_sent / seconds:F1} fps, out {results / seconds:F1} fps; " +
-                $"latency capture->result p50 {P(0.5):F0} ms, p99 {P(0.99):F0} ms; processed {_processed}, degraded {_degraded}, " +
-                $"dropped {_stale + _overflow} (stale {_stale}, overflow {_overflow}), failed {_failed}");
+                $"latency capture->result p50 {Percentile(_latencies, 0.5):F0} ms, p99 {Percentile(_latencies, 0.99):F0} ms; processed {_processed}, degraded {_degraded}, " +
+                $"dropped {_stale + _overflow} (stale {_stale}, overflow {_overflow}), failed {_failed}") + early;
         }
+    }
+
+    private static double Percentile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
     }
 }
