@@ -16,33 +16,66 @@ internal static class StreamPlayer
     public static async Task PlayAsync(
         GrpcBackend backend, IFrameSource source, StreamConfig config, double fps, int limit, StreamStats stats, OverlayOutput? output, CancellationToken ct)
     {
-        using var call = backend.OpenStream(ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = backend.OpenStream(stop.Token);
         var pending = new ConcurrentDictionary<ulong, (string Name, long Captured)>();
         var writing = Task.Run(async () =>
         {
-            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
-            var start = Stopwatch.GetTimestamp();
-            for (var i = 0UL; limit <= 0 || i < (ulong)limit; i++)
+            try
             {
-                if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, ct);
-                }
-
-                if (await source.NextAsync(ct) is not { } next)
-                {
-                    break;
-                }
-
-                pending[i] = (next.Name, Stopwatch.GetTimestamp());
-                var frame = new Frame { Sequence = i, CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow), Image = next.Image };
-                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
-                stats.Sent();
+                await WriteFramesAsync(call, source, config, fps, limit, stats, pending, ct);
             }
-
-            await call.RequestStream.CompleteAsync();
+            catch
+            {
+                await stop.CancelAsync(); // the server would otherwise wait for frames that never come
+                throw;
+            }
         }, ct);
 
+        try
+        {
+            await ReadAnswersAsync(call, stats, pending, output, ct);
+        }
+        catch (Exception) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            await writing; // the writer failed and ended the call: its error is the one to report
+            throw;
+        }
+
+        await writing;
+    }
+
+    private static async Task WriteFramesAsync(
+        AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> call, IFrameSource source, StreamConfig config, double fps, int limit,
+        StreamStats stats, ConcurrentDictionary<ulong, (string Name, long Captured)> pending, CancellationToken ct)
+    {
+        await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0UL; limit <= 0 || i < (ulong)limit; i++)
+        {
+            if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, ct);
+            }
+
+            if (await source.NextAsync(ct) is not { } next)
+            {
+                break;
+            }
+
+            pending[i] = (next.Name, Stopwatch.GetTimestamp());
+            var frame = new Frame { Sequence = i, CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow), Image = next.Image };
+            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
+            stats.Sent();
+        }
+
+        await call.RequestStream.CompleteAsync();
+    }
+
+    private static async Task ReadAnswersAsync(
+        AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> call, StreamStats stats,
+        ConcurrentDictionary<ulong, (string Name, long Captured)> pending, OverlayOutput? output, CancellationToken ct)
+    {
         await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
         {
             if (answer.Stage == ResultStage.Coarse)
@@ -81,7 +114,5 @@ internal static class StreamPlayer
                 await output.SkipAsync(ct);
             }
         }
-
-        await writing;
     }
 }
