@@ -23,6 +23,8 @@ internal static class GrpcErrors
         SegmentationErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         SegmentationErrorKind.Cancelled => StatusCode.Cancelled,
         SegmentationErrorKind.Unavailable => StatusCode.Unavailable,
+        SegmentationErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        SegmentationErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
 
