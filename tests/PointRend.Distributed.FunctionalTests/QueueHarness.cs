@@ -15,12 +15,12 @@ namespace PointRend.Distributed.FunctionalTests;
 public sealed class QueueHarness : IAsyncDisposable
 {
     private readonly List<(ConnectionMultiplexer Redis, CancellationTokenSource Stop, Task Run)> _consumers = [];
-    private readonly RedisServer _server;
+    private readonly string _configuration;
     private ILoggerFactory? _logs;
 
-    private QueueHarness(RedisServer server, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
+    private QueueHarness(string configuration, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
     {
-        _server = server;
+        _configuration = configuration;
         Prefix = prefix;
         Queue = queue;
         GatewayRedis = gatewayRedis;
@@ -45,17 +45,20 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public ILoggerFactory Logs => _logs ??= LoggerFactory.Create(b => b.AddProvider(LogSink));
 
-    public RedisOptions RedisOptions => new() { Configuration = _server.Configuration, KeyPrefix = Prefix };
+    public RedisOptions RedisOptions => new() { Configuration = _configuration, KeyPrefix = Prefix };
 
-    public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, [CallerMemberName] string test = "")
+    /// <param name="configuration">The configuration string both sides use; default the server's own (with its password, if any).</param>
+    public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, string? configuration = null,
+        [CallerMemberName] string test = "")
     {
         // One job at a time per consumer: tests reason about which consumer holds which job, in stream order.
         var queue = new QueueOptions { ClaimIdle = TimeSpan.FromSeconds(5), SafetyPoll = TimeSpan.FromMilliseconds(500), WorkerConcurrency = 1 };
         configure?.Invoke(queue);
         Assert.Empty(queue.Validate());
         var prefix = $"test:{test}";
-        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(new RedisOptions { Configuration = server.Configuration, KeyPrefix = prefix }, "test-gateway"));
-        return new QueueHarness(server, prefix, queue, redis);
+        configuration ??= server.Configuration;
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(new RedisOptions { Configuration = configuration, KeyPrefix = prefix }, "test-gateway"));
+        return new QueueHarness(configuration, prefix, queue, redis);
     }
 
     /// <summary>Starts a consumer as a separate worker would run it; returns it once it is reading.</summary>

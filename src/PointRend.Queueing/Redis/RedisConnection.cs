@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace PointRend.Queueing.Redis;
@@ -22,6 +23,15 @@ public static class RedisConnection
         return config;
     }
 
-    public static ConnectionMultiplexer Connect(RedisOptions options, string clientName, TextWriter? log = null) =>
-        ConnectionMultiplexer.Connect(Options(options, clientName), log);
+    /// <param name="logger">Told once, at start, when Redis refuses the credentials (the process keeps retrying).</param>
+    public static ConnectionMultiplexer Connect(RedisOptions options, string clientName, ILogger? logger = null)
+    {
+        var redis = ConnectionMultiplexer.Connect(Options(options, clientName));
+        if (logger is not null && !redis.IsConnected && RedisFailures.Probe(redis) is { } failure && RedisFailures.IsAuthentication(failure))
+        {
+            QueueingLog.AuthenticationFailedAtStart(logger, failure, string.Join(",", redis.GetEndPoints().Select(e => e.ToString())));
+        }
+
+        return redis;
+    }
 }
