@@ -16,11 +16,13 @@ public sealed class QueueHarness : IAsyncDisposable
 {
     private readonly List<(ConnectionMultiplexer Redis, CancellationTokenSource Stop, Task Run)> _consumers = [];
     private readonly string _configuration;
+    private readonly string? _caCertificateFile;
     private ILoggerFactory? _logs;
 
-    private QueueHarness(string configuration, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
+    private QueueHarness(string configuration, string? caCertificateFile, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
     {
         _configuration = configuration;
+        _caCertificateFile = caCertificateFile;
         Prefix = prefix;
         Queue = queue;
         GatewayRedis = gatewayRedis;
@@ -45,11 +47,12 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public ILoggerFactory Logs => _logs ??= LoggerFactory.Create(b => b.AddProvider(LogSink));
 
-    public RedisOptions RedisOptions => new() { Configuration = _configuration, KeyPrefix = Prefix };
+    public RedisOptions RedisOptions => new() { Configuration = _configuration, CaCertificateFile = _caCertificateFile, KeyPrefix = Prefix };
 
     /// <param name="configuration">The configuration string both sides use; default the server's own (with its password, if any).</param>
+    /// <param name="caCertificateFile">Redis:CaCertificateFile, for a TLS server with a private CA.</param>
     public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, string? configuration = null,
-        [CallerMemberName] string test = "")
+        string? caCertificateFile = null, [CallerMemberName] string test = "")
     {
         // One job at a time per consumer: tests reason about which consumer holds which job, in stream order.
         var queue = new QueueOptions { ClaimIdle = TimeSpan.FromSeconds(5), SafetyPoll = TimeSpan.FromMilliseconds(500), WorkerConcurrency = 1 };
@@ -57,8 +60,9 @@ public sealed class QueueHarness : IAsyncDisposable
         Assert.Empty(queue.Validate());
         var prefix = $"test:{test}";
         configuration ??= server.Configuration;
-        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(new RedisOptions { Configuration = configuration, KeyPrefix = prefix }, "test-gateway"));
-        return new QueueHarness(configuration, prefix, queue, redis);
+        var options = new RedisOptions { Configuration = configuration, CaCertificateFile = caCertificateFile, KeyPrefix = prefix };
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(options, "test-gateway"));
+        return new QueueHarness(configuration, caCertificateFile, prefix, queue, redis);
     }
 
     /// <summary>Starts a consumer as a separate worker would run it; returns it once it is reading.</summary>

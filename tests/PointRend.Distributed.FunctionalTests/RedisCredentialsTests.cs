@@ -73,6 +73,29 @@ public sealed class RedisCredentialsTests(RedisCredentialsTests.PasswordServer r
         gateway.AssertNoUnexpectedErrors("RedisAuthenticationFailedAtStart", "RedisAuthenticationFailed", "HealthCheckEnd"); // the health check fails, as it should
     }
 
+    [Fact]
+    public async Task TlsAndPassword_PrivateCaTrustedThroughRedisCaCertificateFile_Served_WithoutIt_Refused()
+    {
+        // Arrange: a TLS-only redis-server whose certificate comes from a CA made here, so the system does not trust it.
+        using var certificates = new TestCertificates();
+        var authority = certificates.CreateAuthority("Redis test CA");
+        var (certificate, key) = certificates.WritePemWithKey(certificates.IssueServer(authority), "redis");
+        var caFile = certificates.WritePem(authority, "redis-ca");
+        await using var server = await RedisServer.StartNewAsync(password: Password, tls: new RedisTls(certificate, key, caFile));
+        Assert.Contains("ssl=true", server.Configuration, StringComparison.Ordinal);
+
+        // Act: the gateway side through the same path the processes use (RedisConnection.Options).
+        await using var harness = await QueueHarness.StartAsync(server, caCertificateFile: caFile);
+        await harness.AddConsumerAsync(new FakeProcessor());
+        var response = await harness.Runner.RunAsync(FakeProcessor.Request("over-tls", "t"), DateTime.UtcNow.AddSeconds(30), default).DefaultTimeout();
+        using var untrusting = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(
+            PointRend.Queueing.Redis.RedisConnection.Options(new PointRend.Queueing.Redis.RedisOptions { Configuration = server.Configuration }, "no-ca"));
+
+        // Assert
+        Assert.Equal("over-tls", response.CorrelationId);
+        Assert.False(untrusting.IsConnected, "connected over TLS without trusting the private CA");
+    }
+
     /// <summary>A server with a default-user password and one ACL user limited to keys and channels under <c>test:acl</c>.</summary>
     public sealed class PasswordServer : IAsyncLifetime
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -17,10 +18,12 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _dir;
     private readonly StringBuilder _output = new();
     private readonly IReadOnlyList<string> _extraArgs;
+    private readonly RedisTls? _tls;
     private Process? _process;
 
-    private RedisServer(string executable, string config, int port, string? password, IReadOnlyList<string> extraArgs)
+    private RedisServer(string executable, string config, int port, string? password, IReadOnlyList<string> extraArgs, RedisTls? tls)
     {
+        _tls = tls;
         _executable = executable;
         _config = config;
         Port = port;
@@ -37,18 +40,19 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>StackExchange.Redis configuration string for this server, with the password when it has one.</summary>
     public string Configuration => Password is null ? Address : $"{Address},password={Password}";
 
-    /// <summary>The configuration string without credentials.</summary>
-    public string Address => $"127.0.0.1:{Port}";
+    /// <summary>The configuration string without credentials (with <c>ssl=true</c> for a TLS server).</summary>
+    public string Address => _tls is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},ssl=true,sslHost=localhost";
 
     /// <param name="password">Runs the server with <c>requirepass</c>.</param>
     /// <param name="extraArgs">Further redis-server arguments, e.g. <c>--user NAME on &gt;PASSWORD ~* &amp;* +@all</c>.</param>
-    public static async Task<RedisServer> StartNewAsync(string? password = null, IReadOnlyList<string>? extraArgs = null)
+    /// <param name="tls">Serve TLS only, on <see cref="Port"/>, with this certificate (clients need not present one).</param>
+    public static async Task<RedisServer> StartNewAsync(string? password = null, IReadOnlyList<string>? extraArgs = null, RedisTls? tls = null)
     {
         // CI installs redis-server (.ci/run); a missing server is a broken machine, not a reason to skip.
         var executable = new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
             ?? throw new InvalidOperationException("redis-server not found (set REDIS_SERVER or install redis-server)");
-        var server = new RedisServer(executable, FindConfig(), TestPorts.Free(), password, extraArgs ?? []);
+        var server = new RedisServer(executable, FindConfig(), TestPorts.Free(), password, extraArgs ?? [], tls);
         await server.StartAsync();
         return server;
     }
@@ -66,7 +70,11 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var args = new List<string> { _config, "--port", Port.ToString(), "--dir", _dir };
+        var args = new List<string> { _config, "--dir", _dir };
+        args.AddRange(_tls is null
+            ? ["--port", Port.ToString()]
+            : ["--port", "0", "--tls-port", Port.ToString(), "--tls-cert-file", _tls.CertificateFile, "--tls-key-file", _tls.KeyFile,
+                "--tls-ca-cert-file", _tls.CaFile, "--tls-auth-clients", "no"]);
         if (Password is not null)
         {
             args.AddRange(["--requirepass", Password]);
@@ -149,7 +157,15 @@ public sealed class RedisServer : IAsyncDisposable
         {
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port);
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (_tls is not null)
+            {
+                // Only "is it up?": the tests' clients check the certificate.
+                var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+                await ssl.AuthenticateAsClientAsync("localhost");
+                stream = ssl;
+            }
+
             if (Password is not null)
             {
                 // RESP array form, so any password bytes are safe.
@@ -173,7 +189,7 @@ public sealed class RedisServer : IAsyncDisposable
 
             return answer.ToString().Contains("+PONG", StringComparison.Ordinal);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
             return false;
         }
@@ -193,3 +209,6 @@ public sealed class RedisServer : IAsyncDisposable
         throw new FileNotFoundException($"tests/PointRend.Testing/redis-test.conf not found above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>PEM files for a TLS redis-server: its certificate and key, and the CA it names to clients.</summary>
+public sealed record RedisTls(string CertificateFile, string KeyFile, string CaFile);

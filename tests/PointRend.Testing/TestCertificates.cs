@@ -48,6 +48,15 @@ public sealed class TestCertificates : IDisposable
         return path;
     }
 
+    /// <summary>The certificate and its private key as two PEM files (PKCS#8 key), as redis-server reads them.</summary>
+    public (string Certificate, string Key) WritePemWithKey(X509Certificate2 certificate, string name)
+    {
+        var key = Path.Combine(Folder, name + ".key");
+        using var ec = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException($"{name} has no EC private key");
+        File.WriteAllText(key, ec.ExportPkcs8PrivateKeyPem());
+        return (WritePem(certificate, name), key);
+    }
+
     public void Dispose()
     {
         _made.ForEach(c => c.Dispose());

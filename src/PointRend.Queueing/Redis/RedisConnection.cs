@@ -20,6 +20,12 @@ public static class RedisConnection
         // The default back-off grows to tens of seconds; a restarted Redis should be used again within about a second.
         config.ReconnectRetryPolicy = new LinearRetry(500);
         config.ClientName ??= clientName;
+        if (!string.IsNullOrWhiteSpace(options.CaCertificateFile))
+        {
+            // A private CA: the server's chain must end at this certificate (the system store is not consulted).
+            config.TrustIssuer(options.CaCertificateFile);
+        }
+
         return config;
     }
 
