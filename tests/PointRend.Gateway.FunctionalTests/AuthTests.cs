@@ -124,6 +124,19 @@ public sealed class AuthTests(AuthTests.Fixture fixture) : IClassFixture<AuthTes
     }
 
     [Fact]
+    public async Task OversizeMessageWithoutCredentials_UnauthenticatedBeforeTheMessageIsRead()
+    {
+        // Over Gateway:MaxReceiveMessageSize: with a key, gRPC refuses it while reading; without one, nothing is read.
+        var oversize = new SegmentRequest { Image = new Image { Encoded = Google.Protobuf.ByteString.CopyFrom(new byte[Fixture.MaxReceiveMessageSize + 1024]) } };
+
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => Client.SegmentAsync(oversize).ResponseAsync).DefaultTimeout();
+        var withKey = await Assert.ThrowsAsync<RpcException>(() => Client.SegmentAsync(oversize, Credentials.ApiKey(fixture.AliceKey)).ResponseAsync).DefaultTimeout();
+
+        AssertRefused(anonymous, StatusCode.Unauthenticated, "CREDENTIALS_MISSING");
+        Assert.Equal(StatusCode.ResourceExhausted, withKey.StatusCode);
+    }
+
+    [Fact]
     public async Task HealthAndReflection_AnswerWithoutCredentials()
     {
         var health = await Server.Health.CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
@@ -151,6 +164,8 @@ public sealed class AuthTests(AuthTests.Fixture fixture) : IClassFixture<AuthTes
 
     public sealed class Fixture : IAsyncLifetime
     {
+        public const int MaxReceiveMessageSize = 1024 * 1024;
+
         private GatewayServer? _server;
 
         public string AliceKey { get; } = Credentials.NewApiKey();
@@ -163,6 +178,7 @@ public sealed class AuthTests(AuthTests.Fixture fixture) : IClassFixture<AuthTes
         {
             var settings = Credentials.AuthSettings(("alice", AliceKey, ["Segment", "ListModels"]), ("viewer", ViewerKey, ["ListModels"]));
             settings["WorkerPool:Workers"] = "1";
+            settings["Gateway:MaxReceiveMessageSize"] = MaxReceiveMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings["Cache:Enabled"] = "false";
             _server = await GatewayServer.StartAsync(settings);
         }

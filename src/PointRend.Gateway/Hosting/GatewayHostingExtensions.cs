@@ -76,6 +76,7 @@ public static class GatewayHostingExtensions
 
     public static void MapGatewayEndpoints(this WebApplication app)
     {
+        CallerGate.UseCallerGate(app); // before SegmentationService reads a message: credentials, method, per-caller limits
         app.MapGrpcService<SegmentationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
@@ -19,21 +18,20 @@ public sealed class CallerAuthenticator(IOptions<AuthOptions> options, ApiKeySto
     public bool Enabled => options.Value.Enabled;
 
     /// <exception cref="PointRend.Contracts.SegmentationException">UNAUTHENTICATED: missing, unknown or invalid credentials.</exception>
-    public async Task<CallerIdentity> AuthenticateAsync(ServerCallContext context)
+    public async Task<CallerIdentity> AuthenticateAsync(HttpContext http)
     {
-        var http = context.GetHttpContext();
         var auth = options.Value;
         if (!auth.Enabled)
         {
-            return CallerIdentity.Peer(http, context.Peer);
+            return CallerIdentity.Peer(http);
         }
 
-        if (context.RequestHeaders.GetValue(ApiKeyHeader) is { Length: > 0 } key)
+        if (http.Request.Headers[ApiKeyHeader].ToString() is { Length: > 0 } key)
         {
             return keys.Find(key) ?? throw SecurityErrors.UnknownKey();
         }
 
-        if (context.RequestHeaders.GetValue("authorization") is { } authorization
+        if (http.Request.Headers.Authorization.ToString() is { } authorization
             && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             if (!auth.Jwt.IsConfigured)

@@ -1,5 +1,3 @@
-using Grpc.Core;
-using Grpc.Core.Interceptors;
 using PointRend.Contracts;
 using PointRend.Gateway.Services;
 
@@ -8,62 +6,48 @@ namespace PointRend.Gateway.Security;
 /// <summary>
 /// Every SegmentationService call passes here first: who is calling (<see cref="CallerAuthenticator"/>), may it call
 /// this method, and is it within its rate and open calls (<see cref="CallerLimits"/>). The identity is left on the
-/// HttpContext for the service, whose caller budget and fair sharing use the same name. Only SegmentationService is
-/// intercepted, so gRPC health and reflection answer without credentials.
+/// HttpContext for the service, whose caller budget and fair sharing use the same name.
 /// </summary>
-public sealed class CallerGate(CallerAuthenticator authenticator, CallerLimits limits, ILogger<CallerGate> logger) : Interceptor
+/// <remarks>
+/// Middleware rather than a gRPC interceptor: it answers before gRPC reads the request message, so a caller without
+/// credentials cannot make the server read up to Gateway:MaxReceiveMessageSize first. Only SegmentationService's path
+/// passes through it (<see cref="UseCallerGate"/>), so gRPC health and reflection answer without credentials.
+/// </remarks>
+public sealed class CallerGate(RequestDelegate next, CallerAuthenticator authenticator, CallerLimits limits, ILogger<CallerGate> logger)
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        using var permit = await EnterAsync(context).ConfigureAwait(false);
-        return await continuation(request, context).ConfigureAwait(false);
-    }
+    private static readonly PathString ServicePath = "/" + MethodPermissions.ServiceName;
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        using var permit = await EnterAsync(context).ConfigureAwait(false);
-        await continuation(request, responseStream, context).ConfigureAwait(false);
-    }
-
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        using var permit = await EnterAsync(context).ConfigureAwait(false);
-        return await continuation(requestStream, context).ConfigureAwait(false);
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
-        DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        using var permit = await EnterAsync(context).ConfigureAwait(false);
-        await continuation(requestStream, responseStream, context).ConfigureAwait(false);
-    }
+    public static void UseCallerGate(WebApplication app) =>
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(ServicePath), branch => branch.UseMiddleware<CallerGate>());
 
     /// <summary>The identity of the call, as <see cref="CallerGate"/> left it; null for calls it did not see.</summary>
-    public static CallerIdentity? Of(ServerCallContext context) => context.GetHttpContext().Features.Get<CallerIdentity>();
+    public static CallerIdentity? Of(HttpContext http) => http.Features.Get<CallerIdentity>();
 
-    private async Task<IDisposable?> EnterAsync(ServerCallContext context)
+    public async Task InvokeAsync(HttpContext http)
     {
-        var method = MethodPermissions.ShortName(context.Method);
+        var method = MethodPermissions.ShortName(http.Request.Path);
+        IDisposable? permit;
         try
         {
-            var caller = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+            var caller = await authenticator.AuthenticateAsync(http).ConfigureAwait(false);
             if (!MethodPermissions.Allows(caller.Methods, method))
             {
                 throw SecurityErrors.NotAllowed(caller, method);
             }
 
-            var permit = limits.Enter(caller.Name);
-            context.GetHttpContext().Features.Set(caller);
-            return permit;
+            permit = limits.Enter(caller.Name);
+            http.Features.Set(caller);
         }
         catch (SegmentationException ex)
         {
             GatewayLog.RequestRefused(logger, ex.InnerException, method, GrpcErrors.ToStatusCode(ex.Kind), ex.Message);
-            throw GrpcErrors.ToRpcException(ex);
+            GrpcErrors.WriteTrailersOnly(http.Response, ex);
+            return;
+        }
+
+        using (permit)
+        {
+            await next(http).ConfigureAwait(false);
         }
     }
 }

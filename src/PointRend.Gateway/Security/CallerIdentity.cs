@@ -14,8 +14,8 @@ public sealed record CallerIdentity(string Name, IReadOnlySet<string> Methods)
     private static readonly IReadOnlySet<string> Everything = new HashSet<string>(StringComparer.Ordinal) { MethodPermissions.All };
 
     /// <summary>The peer's address without its port: one caller however many connections it opens.</summary>
-    public static CallerIdentity Peer(HttpContext http, string fallback) =>
-        new(http.Connection.RemoteIpAddress?.ToString() ?? fallback, Everything);
+    public static CallerIdentity Peer(HttpContext http) =>
+        new(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", Everything);
 
     public static CallerIdentity ApiKey(ApiKeyEntry entry) =>
         new($"key:{entry.Name}", new HashSet<string>(entry.Methods, StringComparer.Ordinal));

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
-using PointRend.Gateway.Services;
 using PointRend.Hosting;
 
 namespace PointRend.Gateway.Security;
@@ -20,10 +19,6 @@ public static class SecurityHostingExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<CallerLimits>();
-        services.AddSingleton<CallerGate>();
-
-        // Only SegmentationService: health and reflection stay reachable without credentials (probes, grpcurl).
-        services.AddGrpc().AddServiceOptions<SegmentationGrpcService>(o => o.Interceptors.Add<CallerGate>());
         services.AddAuthentication().AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) => Configure(bearer, auth.Value.Jwt));
 

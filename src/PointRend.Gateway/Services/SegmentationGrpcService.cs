@@ -56,7 +56,7 @@ public sealed class SegmentationGrpcService(
 
     /// <summary>The name CallerGate authenticated (the peer address when authentication is off): budget and fair share count by it.</summary>
     private static string Caller(ServerCallContext context) =>
-        (CallerGate.Of(context) ?? CallerIdentity.Peer(context.GetHttpContext(), context.Peer)).Name;
+        (CallerGate.Of(context.GetHttpContext()) ?? CallerIdentity.Peer(context.GetHttpContext())).Name;
 
     private SegmentationException Unexpected(string method, Exception ex)
     {
