@@ -22,7 +22,7 @@ public interface ISegmentJobRunner
 
 /// <summary>What travels with a request besides its message: when its answer stops being useful, and whose it is.</summary>
 /// <param name="DeadlineUtc">The caller's deadline (or the gateway's default).</param>
-/// <param name="Caller">Who asked (the peer address until authentication exists); empty for in-process callers such
+/// <param name="Caller">Who asked (the authenticated caller's name, or the peer address when authentication is off); empty for in-process callers such
 /// as the CLI. Queues share their workers fairly between callers.</param>
 public readonly record struct JobContext(DateTime DeadlineUtc, string Caller = "")
 {
@@ -40,6 +40,12 @@ public enum SegmentationErrorKind
     Cancelled,
     Unavailable,
     Internal,
+
+    /// <summary>No credentials, or credentials that do not validate (the gateway's authentication).</summary>
+    Unauthenticated,
+
+    /// <summary>Valid credentials that do not allow the method called.</summary>
+    PermissionDenied,
 }
 
 /// <summary>A request that cannot be served. <see cref="Exception.Message"/> is for the caller: it names the field,

@@ -1,5 +1,6 @@
 using PointRend.Inference;
 using PointRend.Gateway.Hosting;
+using PointRend.Gateway.Security;
 
 namespace PointRend.Gateway;
 
@@ -13,6 +14,7 @@ public static class GatewayApp
         builder.Services.AddGatewayOptions(builder.Configuration);          // Gateway, Inference, WorkerPool sections, validated at start
         builder.Services.AddRequestPipeline(builder.Configuration); // validation, tiling, cache, fair share; in-process pool or Redis
         builder.Services.AddGatewayGrpc(builder.Configuration); // gRPC, message limits, health, reflection, metrics port
+        builder.AddGatewaySecurity();                   // Auth (API keys, JWT), CallerLimits, Tls (client certificates)
         configure?.Invoke(builder);
 
         var app = builder.Build();

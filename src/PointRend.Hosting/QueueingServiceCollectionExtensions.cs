@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
 using PointRend.Queueing.Redis;
@@ -17,7 +18,7 @@ public static class QueueingServiceCollectionExtensions
         services.AddValidatedOptions<QueueOptions>(configuration, QueueOptions.SectionName, o => o.Validate());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IConnectionMultiplexer>(sp =>
-            RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value, clientName));
+            RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value, clientName, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RedisConnection))));
         services.TryAddSingleton<WorkerPresence>();
         return services;
     }

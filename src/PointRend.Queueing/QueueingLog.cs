@@ -12,7 +12,25 @@ internal static partial class QueueingLog
     public static partial void ResultReadFailed(ILogger logger, Exception exception, string jobId);
 
     [LoggerMessage(103, LogLevel.Warning, "Redis command failed; retrying after the safety poll", EventName = "RedisFailed")]
-    public static partial void RedisFailed(ILogger logger, Exception exception);
+    private static partial void CommandFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(118, LogLevel.Error,
+        "Redis refused this process's credentials (authentication failure): check the password, and user= for an ACL user, in Redis:Configuration; retrying after the safety poll",
+        EventName = "RedisAuthenticationFailedRetrying")]
+    private static partial void CommandRefusedCredentials(ILogger logger, Exception exception);
+
+    /// <summary>A worker's failed command: an outage (warning, heals on its own) or refused credentials (error, needs the configuration fixed).</summary>
+    public static void RedisFailed(ILogger logger, Exception exception)
+    {
+        if (Redis.RedisFailures.IsAuthentication(exception))
+        {
+            CommandRefusedCredentials(logger, exception);
+        }
+        else
+        {
+            CommandFailed(logger, exception);
+        }
+    }
 
     [LoggerMessage(104, LogLevel.Information, "Consumer {Consumer} reading group {Group} of {Stream}", EventName = "ConsumerJoined")]
     public static partial void Joined(ILogger logger, string consumer, string group, string stream);
@@ -46,6 +64,30 @@ internal static partial class QueueingLog
 
     [LoggerMessage(113, LogLevel.Warning, "Redis at {Endpoint} is not reachable; refusing the request with UNAVAILABLE", EventName = "QueueUnreachable")]
     public static partial void Unreachable(ILogger logger, Exception? exception, string endpoint);
+
+    /// <remarks>Error, not warning: unlike an outage it does not heal until the configuration is fixed.</remarks>
+    [LoggerMessage(116, LogLevel.Error,
+        "Redis at {Endpoint} refused this process's credentials (authentication failure): check the password, and user= for an ACL user, in Redis:Configuration; refusing the request with UNAVAILABLE",
+        EventName = "RedisAuthenticationFailed")]
+    public static partial void AuthenticationFailed(ILogger logger, Exception? exception, string endpoint);
+
+    [LoggerMessage(117, LogLevel.Error,
+        "Redis at {Endpoint} refused this process's credentials (authentication failure) at start: check the password, and user= for an ACL user, in Redis:Configuration",
+        EventName = "RedisAuthenticationFailedAtStart")]
+    public static partial void AuthenticationFailedAtStart(ILogger logger, Exception? exception, string endpoint);
+
+    /// <summary>Unreachable or refusing our credentials: logged as the one it is.</summary>
+    public static void Unavailable(ILogger logger, Exception? exception, string endpoint)
+    {
+        if (Redis.RedisFailures.IsAuthentication(exception))
+        {
+            AuthenticationFailed(logger, exception, endpoint);
+        }
+        else
+        {
+            Unreachable(logger, exception, endpoint);
+        }
+    }
 
     [LoggerMessage(120, LogLevel.Warning, "Result cache unavailable for {Key}; serving without it", EventName = "CacheFailed")]
     public static partial void CacheFailed(ILogger logger, Exception exception, string key);

@@ -4,6 +4,7 @@ using Grpc.Health.V1;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using PointRend.Gateway.Options;
+using PointRend.Gateway.Security;
 using PointRend.Gateway.Tiling;
 using PointRend.Inference;
 using PointRend.Queueing.Caching;
@@ -36,12 +37,20 @@ public sealed class ManifestTests
         [RedisOptions.SectionName] = typeof(RedisOptions),
         [QueueOptions.SectionName] = typeof(QueueOptions),
         [CacheOptions.SectionName] = typeof(CacheOptions),
+        [AuthOptions.SectionName] = typeof(AuthOptions),
+        [CallerLimitsOptions.SectionName] = typeof(CallerLimitsOptions),
+        [TlsOptions.SectionName] = typeof(TlsOptions),
         ["Worker"] = typeof(HostOptions), // WorkerHostingExtensions: Configure<HostOptions>(GetSection("Worker"))
     };
 
     /// <summary>Keys read directly rather than bound: AddMetricsPort(configuration, key) in each host (exercised through
-    /// real ports by DistributedModeTests.GatewayAndWorkerMetricsPortsCountTheJobOverHttp1), and ASP.NET Core's urls.</summary>
-    private static readonly HashSet<string> RawKeys = ["Gateway:MetricsPort", "Worker:MetricsPort", "urls"];
+    /// real ports by DistributedModeTests.GatewayAndWorkerMetricsPortsCountTheJobOverHttp1 and MetricsExposureTests), ASP.NET Core's urls and
+    /// Kestrel's certificate (TlsTests).</summary>
+    private static readonly HashSet<string> RawKeys =
+    [
+        "Gateway:MetricsPort", "Gateway:MetricsAddress", "Worker:MetricsPort", "Worker:MetricsAddress", "urls",
+        "Kestrel:Certificates:Default:Path", "Kestrel:Certificates:Default:KeyPath", "Kestrel:Certificates:Default:Password",
+    ];
 
     [Theory]
     [MemberData(nameof(AllManifests))]
@@ -78,6 +87,22 @@ public sealed class ManifestTests
         Assert.False(IsKnownKey("Redis:Config"));
         Assert.True(IsKnownKey("Inference:ExecutionProvider"));
         Assert.True(IsKnownKey("queue:consumergroup"));
+        Assert.True(IsKnownKey("Auth:Jwt:SigningKeyFile"));
+        Assert.True(IsKnownKey("Auth:ApiKeys:0:Methods:1"));
+        Assert.False(IsKnownKey("Auth:Jwt:SigningKeys"));
+        Assert.False(IsKnownKey("Auth:Jwt")); // a section, not a value
+        Assert.True(IsKnownKey("Kestrel:Certificates:Default:KeyPath"));
+    }
+
+    [Fact]
+    public void EveryVariableTheDeployGuideSetsIsAnOptionsKey()
+    {
+        // docs/deploy.md's security patches are copied into overlays by hand: a misspelt key there would be ignored silently.
+        var guide = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "deploy.md"));
+        var names = System.Text.RegularExpressions.Regex.Matches(guide, @"name: ([A-Za-z]+__[A-Za-z0-9_]+)").Select(m => m.Groups[1].Value).Distinct().ToList();
+
+        Assert.Contains("Auth__ApiKeysFile", names);
+        Assert.All(names, n => Assert.True(IsKnownKey(n.Replace("__", ":", StringComparison.Ordinal)), $"docs/deploy.md sets {n}, but no options class has it"));
     }
 
     [Theory]
@@ -246,8 +271,34 @@ public sealed class ManifestTests
         }
 
         var parts = key.Split(':');
-        return parts.Length == 2
-            && Sections.FirstOrDefault(s => string.Equals(s.Key, parts[0], StringComparison.OrdinalIgnoreCase)).Value is { } type
-            && type.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true };
+        if (parts.Length < 2 || Sections.FirstOrDefault(s => string.Equals(s.Key, parts[0], StringComparison.OrdinalIgnoreCase)).Value is not { } type)
+        {
+            return false;
+        }
+
+        // Nested sections (Auth:Jwt:Audience) and list items (Auth:ApiKeys:0:Name) as the binder reads them.
+        foreach (var part in parts.Skip(1))
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    return false;
+                }
+
+                type = type.GetGenericArguments()[0];
+                continue;
+            }
+
+            if (type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is not { } property
+                || !(property.CanWrite || (property.PropertyType.IsClass && property.PropertyType != typeof(string))))
+            {
+                return false;
+            }
+
+            type = property.PropertyType;
+        }
+
+        return type == typeof(string) || type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
     }
 }

@@ -40,13 +40,19 @@ public abstract class ClusterFixture : IAsyncLifetime
         ? new() { ["Queue:ClaimIdle"] = ClaimIdle.ToString(), ["Queue:SafetyPoll"] = "00:00:00.500" }
         : [];
 
+    /// <summary>The redis-server of this cluster; a fixture can start it with a password or ACL users.</summary>
+    protected virtual Task<RedisServer> StartRedisAsync() => RedisServer.StartNewAsync();
+
+    /// <summary>The configuration string gateway and workers connect with (the test's own view uses the server's default user).</summary>
+    public virtual string ClientConfiguration => Redis.Configuration;
+
     public async Task InitializeAsync()
     {
-        _redis = await RedisServer.StartNewAsync();
+        _redis = await StartRedisAsync();
         _inspector = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
         var starting = Enumerable.Range(0, InitialWorkers).Select(_ => StartWorker()).ToList();
         var settings = QueueSettings;
-        settings["Redis:Configuration"] = _redis.Configuration;
+        settings["Redis:Configuration"] = ClientConfiguration;
         settings["Redis:KeyPrefix"] = Prefix;
         settings["Gateway:MetricsPort"] = GatewayMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _gateway = await GatewayServer.StartAsync(settings);
@@ -63,7 +69,7 @@ public abstract class ClusterFixture : IAsyncLifetime
     {
         var settings = QueueSettings;
         settings["Worker:MetricsPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var worker = WorkerProcess.Start(Redis.Configuration, Prefix, settings);
+        var worker = WorkerProcess.Start(ClientConfiguration, Prefix, settings);
         _workers.Add(worker);
         return worker;
     }
@@ -106,4 +112,22 @@ public sealed class KillableWorkersAtDefaults : ClusterFixture
     protected override int InitialWorkers => 0;
 
     protected override bool ShortQueueTimings => false;
+}
+
+/// <summary>
+/// One worker; gateway and worker connect as an ACL user (user= and password= in Redis:Configuration) that may touch
+/// only keys and channels under the cluster's prefix, on a server whose default user has a password.
+/// </summary>
+public sealed class AclUserCluster : ClusterFixture
+{
+    private const string User = "pointrend";
+    private const string Password = "acl-password";
+
+    protected override int InitialWorkers => 1;
+
+    public override string ClientConfiguration => $"{Redis.Address},user={User},password={Password}";
+
+    protected override Task<RedisServer> StartRedisAsync() => RedisServer.StartNewAsync(
+        password: "default-user-password",
+        extraArgs: ["--user", User, "on", ">" + Password, $"~{Prefix}:*", $"&{Prefix}:*", "+@all"]);
 }

@@ -15,12 +15,14 @@ namespace PointRend.Distributed.FunctionalTests;
 public sealed class QueueHarness : IAsyncDisposable
 {
     private readonly List<(ConnectionMultiplexer Redis, CancellationTokenSource Stop, Task Run)> _consumers = [];
-    private readonly RedisServer _server;
+    private readonly string _configuration;
+    private readonly string? _caCertificateFile;
     private ILoggerFactory? _logs;
 
-    private QueueHarness(RedisServer server, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
+    private QueueHarness(string configuration, string? caCertificateFile, string prefix, QueueOptions queue, ConnectionMultiplexer gatewayRedis)
     {
-        _server = server;
+        _configuration = configuration;
+        _caCertificateFile = caCertificateFile;
         Prefix = prefix;
         Queue = queue;
         GatewayRedis = gatewayRedis;
@@ -45,17 +47,22 @@ public sealed class QueueHarness : IAsyncDisposable
 
     public ILoggerFactory Logs => _logs ??= LoggerFactory.Create(b => b.AddProvider(LogSink));
 
-    public RedisOptions RedisOptions => new() { Configuration = _server.Configuration, KeyPrefix = Prefix };
+    public RedisOptions RedisOptions => new() { Configuration = _configuration, CaCertificateFile = _caCertificateFile, KeyPrefix = Prefix };
 
-    public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, [CallerMemberName] string test = "")
+    /// <param name="configuration">The configuration string both sides use; default the server's own (with its password, if any).</param>
+    /// <param name="caCertificateFile">Redis:CaCertificateFile, for a TLS server with a private CA.</param>
+    public static async Task<QueueHarness> StartAsync(RedisServer server, Action<QueueOptions>? configure = null, string? configuration = null,
+        string? caCertificateFile = null, [CallerMemberName] string test = "")
     {
         // One job at a time per consumer: tests reason about which consumer holds which job, in stream order.
         var queue = new QueueOptions { ClaimIdle = TimeSpan.FromSeconds(5), SafetyPoll = TimeSpan.FromMilliseconds(500), WorkerConcurrency = 1 };
         configure?.Invoke(queue);
         Assert.Empty(queue.Validate());
         var prefix = $"test:{test}";
-        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(new RedisOptions { Configuration = server.Configuration, KeyPrefix = prefix }, "test-gateway"));
-        return new QueueHarness(server, prefix, queue, redis);
+        configuration ??= server.Configuration;
+        var options = new RedisOptions { Configuration = configuration, CaCertificateFile = caCertificateFile, KeyPrefix = prefix };
+        var redis = await ConnectionMultiplexer.ConnectAsync(RedisConnection.Options(options, "test-gateway"));
+        return new QueueHarness(configuration, caCertificateFile, prefix, queue, redis);
     }
 
     /// <summary>Starts a consumer as a separate worker would run it; returns it once it is reading.</summary>

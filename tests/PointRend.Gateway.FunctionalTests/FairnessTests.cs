@@ -15,7 +15,7 @@ namespace PointRend.Gateway.FunctionalTests;
 public sealed class FairnessTests
 {
     /// <summary>A 4096x4096 all-zero PNG: about 16 KB on the wire, about 50 tile jobs' work at the default tile size.</summary>
-    private static readonly byte[] ZeroPng4096 = PngEncoder.EncodeGrey(new byte[4096 * 4096], 4096, 4096).ToArray();
+    internal static readonly byte[] ZeroPng4096 = PngEncoder.EncodeGrey(new byte[4096 * 4096], 4096, 4096).ToArray();
 
     [Fact]
     public async Task BurstOfHugeImagesFromOneCaller_AnotherCallersFrameIsServedBeforeTheBurstEnds()

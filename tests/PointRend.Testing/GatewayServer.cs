@@ -22,12 +22,12 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly List<GrpcChannel> _extraChannels = [];
 
-    private GatewayServer(WebApplication app, TestLogSink logs, string address)
+    private GatewayServer(WebApplication app, TestLogSink logs, string address, HttpMessageHandler? handler)
     {
         _app = app;
         Logs = logs;
         Address = address;
-        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null, MaxSendMessageSize = null });
         Client = new SegmentationService.SegmentationServiceClient(Channel);
         Health = new Health.HealthClient(Channel);
     }
@@ -46,7 +46,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <summary>
     /// A client whose connections leave from <paramref name="local"/> (any 127.x.y.z works on loopback), so the gateway
-    /// sees another caller: callers are told apart by peer address until authentication exists.
+    /// sees another caller: with authentication off, callers are told apart by peer address.
     /// </summary>
     public SegmentationService.SegmentationServiceClient ClientFrom(IPAddress local)
     {
@@ -56,8 +56,18 @@ public sealed class GatewayServer : IAsyncDisposable
         return new SegmentationService.SegmentationServiceClient(channel);
     }
 
-    /// <param name="settings">Configuration keys such as <c>WorkerPool:QueueCapacity</c>, applied as <c>--key=value</c>.</param>
-    public static async Task<GatewayServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>A channel of its own through <paramref name="handler"/> (e.g. TLS with or without a client certificate), disposed with the server.</summary>
+    public GrpcChannel OpenChannel(HttpMessageHandler handler)
+    {
+        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = null, MaxSendMessageSize = null, DisposeHttpClient = true });
+        _extraChannels.Add(channel);
+        return channel;
+    }
+
+    /// <param name="settings">Configuration keys such as <c>WorkerPool:QueueCapacity</c>, applied as <c>--key=value</c>; later ones win, so
+    /// <c>urls</c> or <c>Gateway:MetricsEnabled</c> here replace the defaults below (an empty value unsets a key).</param>
+    /// <param name="handler">The HTTP handler of <see cref="Channel"/>, e.g. one that trusts a test certificate for an https URL.</param>
+    public static async Task<GatewayServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null, HttpMessageHandler? handler = null)
     {
         // No warm-up unless a test asks (Inference:WarmupFrames): dozens of servers start per run.
         var args = new List<string> { "--urls=http://127.0.0.1:0", "--Kestrel:EndpointDefaults:Protocols=Http2", "--Gateway:MetricsEnabled=false", "--Inference:WarmupFrames=0" };
@@ -76,7 +86,7 @@ public sealed class GatewayServer : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayServer(app, logs, address);
+        return new GatewayServer(app, logs, address, handler);
     }
 
     /// <summary>Error-level log lines whose EventName is not in <paramref name="expected"/>.</summary>

@@ -7,9 +7,9 @@ public static class MetricsScraper
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static async Task<string> ScrapeAsync(int port)
+    public static async Task<string> ScrapeAsync(int port, string host = "127.0.0.1")
     {
-        using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        using var response = await Http.GetAsync(new Uri($"http://{host}:{port}/metrics"));
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsStringAsync();
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 
@@ -8,6 +9,7 @@ namespace PointRend.Testing;
 /// <summary>
 /// A real redis-server on a free loopback port, configured by redis-test.conf (kept beside this file), killed on
 /// dispose. <see cref="Kill"/> and <see cref="StartAsync"/> simulate an outage and a restart on the same port.
+/// With a password it runs with <c>requirepass</c>; extra arguments add what redis.conf could (e.g. ACL users).
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -15,28 +17,42 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly string _config;
     private readonly string _dir;
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyList<string> _extraArgs;
+    private readonly RedisTls? _tls;
     private Process? _process;
 
-    private RedisServer(string executable, string config, int port)
+    private RedisServer(string executable, string config, int port, string? password, IReadOnlyList<string> extraArgs, RedisTls? tls)
     {
+        _tls = tls;
         _executable = executable;
         _config = config;
         Port = port;
+        Password = password;
+        _extraArgs = extraArgs;
         _dir = Directory.CreateTempSubdirectory("pointrend-redis-").FullName;
     }
 
     public int Port { get; }
 
-    /// <summary>StackExchange.Redis configuration string for this server.</summary>
-    public string Configuration => $"127.0.0.1:{Port}";
+    /// <summary>The default user's password (<c>requirepass</c>), or null for none.</summary>
+    public string? Password { get; }
 
-    public static async Task<RedisServer> StartNewAsync()
+    /// <summary>StackExchange.Redis configuration string for this server, with the password when it has one.</summary>
+    public string Configuration => Password is null ? Address : $"{Address},password={Password}";
+
+    /// <summary>The configuration string without credentials (with <c>ssl=true</c> for a TLS server).</summary>
+    public string Address => _tls is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},ssl=true,sslHost=localhost";
+
+    /// <param name="password">Runs the server with <c>requirepass</c>.</param>
+    /// <param name="extraArgs">Further redis-server arguments, e.g. <c>--user NAME on &gt;PASSWORD ~* &amp;* +@all</c>.</param>
+    /// <param name="tls">Serve TLS only, on <see cref="Port"/>, with this certificate (clients need not present one).</param>
+    public static async Task<RedisServer> StartNewAsync(string? password = null, IReadOnlyList<string>? extraArgs = null, RedisTls? tls = null)
     {
         // CI installs redis-server (.ci/run); a missing server is a broken machine, not a reason to skip.
         var executable = new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
             ?? throw new InvalidOperationException("redis-server not found (set REDIS_SERVER or install redis-server)");
-        var server = new RedisServer(executable, FindConfig(), TestPorts.Free());
+        var server = new RedisServer(executable, FindConfig(), TestPorts.Free(), password, extraArgs ?? [], tls);
         await server.StartAsync();
         return server;
     }
@@ -54,7 +70,17 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { _config, "--port", Port.ToString(), "--dir", _dir })
+        var args = new List<string> { _config, "--dir", _dir };
+        args.AddRange(_tls is null
+            ? ["--port", Port.ToString()]
+            : ["--port", "0", "--tls-port", Port.ToString(), "--tls-cert-file", _tls.CertificateFile, "--tls-key-file", _tls.KeyFile,
+                "--tls-ca-cert-file", _tls.CaFile, "--tls-auth-clients", "no"]);
+        if (Password is not null)
+        {
+            args.AddRange(["--requirepass", Password]);
+        }
+
+        foreach (var arg in args.Concat(_extraArgs))
         {
             info.ArgumentList.Add(arg);
         }
@@ -131,13 +157,39 @@ public sealed class RedisServer : IAsyncDisposable
         {
             using var client = new TcpClient();
             await client.ConnectAsync(IPAddress.Loopback, Port);
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (_tls is not null)
+            {
+                // Only "is it up?": the tests' clients check the certificate.
+                var ssl = new SslStream(stream, false, (_, _, _, _) => true);
+                await ssl.AuthenticateAsClientAsync("localhost");
+                stream = ssl;
+            }
+
+            if (Password is not null)
+            {
+                // RESP array form, so any password bytes are safe.
+                var auth = Encoding.UTF8.GetBytes($"*2\r\n$4\r\nAUTH\r\n${Encoding.UTF8.GetByteCount(Password)}\r\n{Password}\r\n");
+                await stream.WriteAsync(auth);
+            }
+
             await stream.WriteAsync("PING\r\n"u8.ToArray());
-            var buffer = new byte[16];
-            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
-            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+            var buffer = new byte[64];
+            var answer = new StringBuilder();
+            while (!answer.ToString().Contains("+PONG", StringComparison.Ordinal) && !answer.ToString().Contains("-", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(2));
+                if (read == 0)
+                {
+                    break;
+                }
+
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return answer.ToString().Contains("+PONG", StringComparison.Ordinal);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is SocketException or IOException or TimeoutException or System.Security.Authentication.AuthenticationException)
         {
             return false;
         }
@@ -157,3 +209,6 @@ public sealed class RedisServer : IAsyncDisposable
         throw new FileNotFoundException($"tests/PointRend.Testing/redis-test.conf not found above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>PEM files for a TLS redis-server: its certificate and key, and the CA it names to clients.</summary>
+public sealed record RedisTls(string CertificateFile, string KeyFile, string CaFile);

@@ -27,7 +27,8 @@ public static class WorkerHostingExtensions
     public static IServiceCollection AddWorkerConsumer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRedisJobConsumer(configuration);
-        services.AddMetricsPort(configuration, "Worker:MetricsPort");
+        // Every interface by default: in Kubernetes the kubelet probes it on the pod address.
+        services.AddMetricsPort(configuration, "Worker:MetricsPort", "Worker:MetricsAddress", MetricsPortServiceCollectionExtensions.AllInterfaces);
         services.AddHostedService<JobConsumerService>();
         return services;
     }

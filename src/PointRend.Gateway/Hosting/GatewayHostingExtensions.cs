@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PointRend.Contracts;
 using PointRend.Gateway.Options;
+using PointRend.Gateway.Security;
 using PointRend.Gateway.Services;
 using PointRend.Gateway.Tiling;
 using PointRend.Inference;
@@ -52,7 +53,7 @@ public static class GatewayHostingExtensions
             grpc.EnableDetailedErrors = false; // messages are built on purpose (InferenceErrors); no stack traces out
         });
         services.AddGrpcReflection();
-        services.AddMetricsPort(configuration, "Gateway:MetricsPort");
+        services.AddMetricsPort(configuration, "Gateway:MetricsPort", "Gateway:MetricsAddress", MetricsPortServiceCollectionExtensions.HostOfUrls(configuration["urls"]));
 
         // Embedded: models load and warm up before Kestrel listens, so a running host is ready. Distributed: the
         // Redis and worker checks registered with the pipeline decide.
@@ -75,10 +76,12 @@ public static class GatewayHostingExtensions
 
     public static void MapGatewayEndpoints(this WebApplication app)
     {
+        CallerGate.UseCallerGate(app); // before SegmentationService reads a message: credentials, method, per-caller limits
         app.MapGrpcService<SegmentationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsEnabled)
+        var authenticated = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Enabled;
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MetricsEnabled ?? !authenticated)
         {
             app.MapMetrics();
         }

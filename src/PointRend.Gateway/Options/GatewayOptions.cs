@@ -25,9 +25,10 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Serve Prometheus metrics at /metrics on the gRPC endpoint (only HTTP/2 clients reach it while the endpoint is
-    /// Http2-only; for scrapers, <c>Gateway:MetricsPort</c> adds an HTTP/1.1 port: see AddMetricsPort). Default true.
+    /// Http2-only; for scrapers, <c>Gateway:MetricsPort</c> adds an HTTP/1.1 port: see AddMetricsPort). It answers
+    /// anyone who reaches the port, credentials or not. Default null: on while <c>Auth:Enabled</c> is off, off when it is on.
     /// </summary>
-    public bool MetricsEnabled { get; set; } = true;
+    public bool? MetricsEnabled { get; set; }
 
     /// <summary>
     /// Most work one request may ask for, in work units (about one input pixel's share of the coarse network; see
@@ -37,7 +38,7 @@ public sealed class GatewayOptions
     public long MaxRequestCost { get; set; } = 64_000_000;
 
     /// <summary>
-    /// Most work one caller (peer address) may have accepted and unanswered at once, in the same units: beyond it
+    /// Most work one caller (the authenticated caller, or the peer address with authentication off) may have accepted and unanswered at once, in the same units: beyond it
     /// RESOURCE_EXHAUSTED with reason CALLER_LIMIT and a RetryInfo. Default 128 000 000 (two of the largest requests,
     /// or about 190 480x360 frames).
     /// </summary>

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -23,6 +24,8 @@ internal static class GrpcErrors
         SegmentationErrorKind.DeadlineExceeded => StatusCode.DeadlineExceeded,
         SegmentationErrorKind.Cancelled => StatusCode.Cancelled,
         SegmentationErrorKind.Unavailable => StatusCode.Unavailable,
+        SegmentationErrorKind.Unauthenticated => StatusCode.Unauthenticated,
+        SegmentationErrorKind.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
 
@@ -57,6 +60,37 @@ internal static class GrpcErrors
     }
 
     public static RpcException ToRpcException(SegmentationException ex) => ToStatus(ex).ToRpcException();
+
+    /// <summary>
+    /// The same status as a gRPC "trailers-only" response (status in the headers, no message), for middleware that answers
+    /// before a gRPC service runs; clients read it exactly like a status the service threw.
+    /// </summary>
+    public static void WriteTrailersOnly(Microsoft.AspNetCore.Http.HttpResponse response, SegmentationException ex)
+    {
+        var status = ToStatus(ex);
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/grpc";
+        response.Headers["grpc-status"] = status.Code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = PercentEncode(status.Message);
+        response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray());
+    }
+
+    /// <summary>grpc-message is percent-encoded UTF-8 (gRPC over HTTP/2): printable ASCII except '%' stays as it is.</summary>
+    private static string PercentEncode(string message)
+    {
+        if (message.All(c => c is >= ' ' and <= '~' and not '%'))
+        {
+            return message;
+        }
+
+        var text = new System.Text.StringBuilder();
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(message))
+        {
+            text.Append(b is >= (byte)' ' and <= (byte)'~' and not (byte)'%' ? ((char)b).ToString() : $"%{b:X2}");
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>Cancellation and deadline noticed by the edge itself, in the same shape.</summary>
     public static SegmentationException Ended(bool deadlinePassed) => deadlinePassed

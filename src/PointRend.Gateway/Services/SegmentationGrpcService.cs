@@ -5,6 +5,7 @@ using PointRend.Contracts.V1;
 using PointRend.Gateway.Admission;
 using PointRend.Gateway.Hosting;
 using PointRend.Gateway.Options;
+using PointRend.Gateway.Security;
 using PointRend.Gateway.Tiling;
 
 namespace PointRend.Gateway.Services;
@@ -53,9 +54,9 @@ public sealed class SegmentationGrpcService(
         context.Deadline == DateTime.MaxValue ? time.GetUtcNow().UtcDateTime + options.Value.DefaultDeadline : context.Deadline,
         Caller(context));
 
-    /// <summary>The peer's address without its port: one caller however many connections it opens.</summary>
+    /// <summary>The name CallerGate authenticated (the peer address when authentication is off): budget and fair share count by it.</summary>
     private static string Caller(ServerCallContext context) =>
-        context.GetHttpContext().Connection.RemoteIpAddress?.ToString() ?? context.Peer;
+        (CallerGate.Of(context.GetHttpContext()) ?? CallerIdentity.Peer(context.GetHttpContext())).Name;
 
     private SegmentationException Unexpected(string method, Exception ex)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace PointRend.Queueing.Redis;
@@ -19,9 +20,24 @@ public static class RedisConnection
         // The default back-off grows to tens of seconds; a restarted Redis should be used again within about a second.
         config.ReconnectRetryPolicy = new LinearRetry(500);
         config.ClientName ??= clientName;
+        if (!string.IsNullOrWhiteSpace(options.CaCertificateFile))
+        {
+            // A private CA: the server's chain must end at this certificate (the system store is not consulted).
+            config.TrustIssuer(options.CaCertificateFile);
+        }
+
         return config;
     }
 
-    public static ConnectionMultiplexer Connect(RedisOptions options, string clientName, TextWriter? log = null) =>
-        ConnectionMultiplexer.Connect(Options(options, clientName), log);
+    /// <param name="logger">Told once, at start, when Redis refuses the credentials (the process keeps retrying).</param>
+    public static ConnectionMultiplexer Connect(RedisOptions options, string clientName, ILogger? logger = null)
+    {
+        var redis = ConnectionMultiplexer.Connect(Options(options, clientName));
+        if (logger is not null && !redis.IsConnected && RedisFailures.Probe(redis) is { } failure && RedisFailures.IsAuthentication(failure))
+        {
+            QueueingLog.AuthenticationFailedAtStart(logger, failure, string.Join(",", redis.GetEndPoints().Select(e => e.ToString())));
+        }
+
+        return redis;
+    }
 }

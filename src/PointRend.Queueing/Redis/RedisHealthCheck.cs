@@ -10,7 +10,10 @@ public sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthChec
     {
         if (!redis.IsConnected)
         {
-            return HealthCheckResult.Unhealthy("Redis is not connected");
+            var failure = RedisFailures.Probe(redis);
+            return RedisFailures.IsAuthentication(failure)
+                ? HealthCheckResult.Unhealthy("Redis refused the credentials in Redis:Configuration (authentication failure)", failure)
+                : HealthCheckResult.Unhealthy("Redis is not connected", failure);
         }
 
         try

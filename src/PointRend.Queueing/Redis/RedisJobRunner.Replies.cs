@@ -141,7 +141,7 @@ public sealed partial class RedisJobRunner
         }
         catch (RedisException ex)
         {
-            QueueingLog.Unreachable(_logger, ex, Endpoint);
+            QueueingLog.Unavailable(_logger, ex, Endpoint);
             waiter.Completion.TrySetException(QueueErrors.Unavailable(ex));
         }
     }

@@ -82,7 +82,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         if (!_redis.IsConnected)
         {
             QueueMetrics.Refused.WithLabels("unavailable").Inc();
-            QueueingLog.Unreachable(_logger, null, Endpoint);
+            QueueingLog.Unavailable(_logger, RedisFailures.Probe(_redis), Endpoint);
             throw QueueErrors.Unavailable();
         }
 
@@ -118,7 +118,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         catch (RedisException ex)
         {
             QueueMetrics.Refused.WithLabels("unavailable").Inc();
-            QueueingLog.Unreachable(_logger, ex, Endpoint);
+            QueueingLog.Unavailable(_logger, ex, Endpoint);
             throw QueueErrors.Unavailable(ex);
         }
         finally
