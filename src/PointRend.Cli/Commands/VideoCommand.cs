@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using PointRend.Cli.Backends;
 using PointRend.Cli.Evaluation;
 using PointRend.Contracts.V1;
@@ -75,32 +75,12 @@ public static class VideoCommand
 
     private static async Task<string> PlayAsync(GrpcBackend backend, IReadOnlyList<string> frames, StreamConfig config, double fps, string? outDir, CancellationToken ct)
     {
-        using var call = backend.OpenStream(ct);
         var captured = new DateTime[frames.Count];
         var start = Stopwatch.GetTimestamp();
-        var writing = Task.Run(async () =>
-        {
-            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
-            for (var i = 0; i < frames.Count; i++)
-            {
-                if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, ct);
-                }
-
-                var bytes = await File.ReadAllBytesAsync(frames[i], ct);
-                captured[i] = DateTime.UtcNow;
-                var frame = new Frame { Sequence = (ulong)i, CaptureTime = Timestamp.FromDateTime(captured[i]), Image = new Image { Encoded = ByteString.CopyFrom(bytes) } };
-                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }, ct);
-
         var latencies = new List<double>();
         int processed = 0, dropped = 0, failed = 0;
         var lastLine = Stopwatch.GetTimestamp();
-        await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
+        await foreach (var answer in backend.Client.SegmentStreamAsync(Camera(frames, fps, captured, start, ct), config, cancellationToken: ct))
         {
             switch (answer.Status)
             {
@@ -109,7 +89,7 @@ public static class VideoCommand
                     latencies.Add((DateTime.UtcNow - captured[answer.Sequence]).TotalMilliseconds);
                     if (outDir is not null)
                     {
-                        await File.WriteAllBytesAsync(Path.Combine(outDir, Path.GetFileNameWithoutExtension(frames[(int)answer.Sequence]) + ".png"), answer.Result.OverlayPng.ToByteArray(), ct);
+                        await File.WriteAllBytesAsync(Path.Combine(outDir, Path.GetFileNameWithoutExtension(frames[(int)answer.Sequence]) + ".png"), answer.Result!.OverlayPng.ToByteArray(), ct);
                     }
 
                     break;
@@ -118,7 +98,7 @@ public static class VideoCommand
                     break;
                 default:
                     failed++;
-                    Console.Error.WriteLine($"frame {answer.Sequence}: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
+                    Console.Error.WriteLine($"frame {answer.Sequence}: {answer.Error}");
                     break;
             }
 
@@ -129,8 +109,24 @@ public static class VideoCommand
             }
         }
 
-        await writing;
         return Line((ulong)frames.Count, processed, dropped, failed, latencies, Stopwatch.GetElapsedTime(start));
+    }
+
+    /// <summary>The files as a camera at <paramref name="fps"/> would deliver them, each stamped with its capture time.</summary>
+    private static async IAsyncEnumerable<Frame> Camera(IReadOnlyList<string> frames, double fps, DateTime[] captured, long start,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        for (var i = 0; i < frames.Count; i++)
+        {
+            if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, ct);
+            }
+
+            var bytes = await File.ReadAllBytesAsync(frames[i], ct);
+            captured[i] = DateTime.UtcNow;
+            yield return new Frame { Sequence = (ulong)i, CaptureTime = Timestamp.FromDateTime(captured[i]), Image = new Image { Encoded = ByteString.CopyFrom(bytes) } };
+        }
     }
 
     private static string Line(ulong answered, int processed, int dropped, int failed, List<double> latencies, TimeSpan elapsed)
