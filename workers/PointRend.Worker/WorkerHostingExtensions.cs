@@ -28,6 +28,7 @@ public static class WorkerHostingExtensions
     {
         services.AddRedisJobConsumer(configuration);
         services.AddMetricsPort(configuration, "Worker:MetricsPort");
+        services.AddPointRendTracing(configuration, "pointrend-worker"); // OTLP traces when Telemetry:OtlpEndpoint / OTEL_EXPORTER_OTLP_ENDPOINT is set
         services.AddHostedService<JobConsumerService>();
         return services;
     }
