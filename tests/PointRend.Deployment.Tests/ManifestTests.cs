@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using PointRend.Gateway.Options;
 using PointRend.Gateway.Tiling;
+using PointRend.Hosting;
 using PointRend.Inference;
 using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
@@ -36,6 +37,7 @@ public sealed class ManifestTests
         [RedisOptions.SectionName] = typeof(RedisOptions),
         [QueueOptions.SectionName] = typeof(QueueOptions),
         [CacheOptions.SectionName] = typeof(CacheOptions),
+        [TelemetryOptions.SectionName] = typeof(TelemetryOptions),
         ["Worker"] = typeof(HostOptions), // WorkerHostingExtensions: Configure<HostOptions>(GetSection("Worker"))
     };
 
