@@ -89,7 +89,7 @@ public sealed partial class PointRendClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var callDeadline = Deadline(deadline, _options.DefaultDeadline);
         using var activity = StartActivity(nameof(SegmentationService.SegmentationServiceClient.Segment));
-        return await _retry.ExecuteAsync(nameof(SegmentAsync), callDeadline, async ct =>
+        var response = await _retry.ExecuteAsync(nameof(SegmentAsync), callDeadline, async ct =>
         {
             try
             {
@@ -100,6 +100,8 @@ public sealed partial class PointRendClient : IDisposable
                 throw Failed(ex, activity, ct);
             }
         }, cancellationToken).ConfigureAwait(false);
+        activity?.SetStatus(ActivityStatusCode.Ok); // a retry may have succeeded after a failed attempt
+        return response;
     }
 
     /// <summary>The served models, their classes, colours and defaults.</summary>
@@ -121,6 +123,7 @@ public sealed partial class PointRendClient : IDisposable
                 throw Failed(ex, activity, ct);
             }
         }, cancellationToken).ConfigureAwait(false);
+        activity?.SetStatus(ActivityStatusCode.Ok);
         return response.Models;
     }
 
@@ -150,6 +153,7 @@ public sealed partial class PointRendClient : IDisposable
                         throw new PointRendException(StatusCode.Internal, "the service ended SegmentTiled without a tile or a result");
                     }
 
+                    activity?.SetStatus(ActivityStatusCode.Ok);
                     return new TiledSegmentation(call, call.ResponseStream.Current, activity, cancellationToken);
                 }
                 catch (RpcException ex)

@@ -84,10 +84,6 @@ public sealed class PointRendException : Exception
     }
 
     private static TimeSpan ToTimeSpan(Duration duration) => duration.ToTimeSpan();
-
-    /// <inheritdoc />
-    public override string ToString() =>
-        $"{StatusCode} {ReasonName ?? "-"}: {Message}{(FieldViolations.Count == 0 ? "" : $" (fields: {string.Join(", ", FieldViolations.Select(f => f.Field))})")}";
 }
 
 /// <summary>One request field at fault (google.rpc.BadRequest.FieldViolation).</summary>

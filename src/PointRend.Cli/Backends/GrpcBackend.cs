@@ -43,7 +43,7 @@ public sealed class GrpcBackend : ISegmentBackend
             latencies[n] = Stopwatch.GetElapsedTime(sent[n]).TotalMilliseconds; // results come back in input order
             responses[n++] = answer.IsProcessed
                 ? answer.Result!
-                : throw new InvalidOperationException($"frame {answer.Sequence} was {answer.Status}: {answer.Error}");
+                : throw new InvalidOperationException($"frame {answer.Sequence} was {answer.Status}: {answer.Error?.StatusCode} {answer.Error?.ReasonName} {answer.Error?.Message}");
         }
 
         if (n != frames.Count)

@@ -98,7 +98,7 @@ public static class VideoCommand
                     break;
                 default:
                     failed++;
-                    Console.Error.WriteLine($"frame {answer.Sequence}: {answer.Error}");
+                    Console.Error.WriteLine($"frame {answer.Sequence}: {answer.Error?.StatusCode} {answer.Error?.ReasonName}: {answer.Error?.Message}");
                     break;
             }
 
