@@ -15,6 +15,7 @@ public static class GatewayApp
         builder.Services.AddRequestPipeline(builder.Configuration); // validation, tiling, cache, fair share; in-process pool or Redis
         builder.Services.AddGatewayGrpc(builder.Configuration); // gRPC, message limits, health, reflection, metrics port
         builder.AddGatewaySecurity();                   // Auth (API keys, JWT), CallerLimits, Tls (client certificates)
+        builder.Services.AddGatewayTracing(builder.Configuration); // OTLP traces when Telemetry:OtlpEndpoint / OTEL_EXPORTER_OTLP_ENDPOINT is set
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -66,12 +66,20 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
     private SegmentResponse ProcessCore(SegmentRequest request, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
+        using var span = InferenceTracing.Start("pointrend.segment");
         var options = request.Options ?? new SegmentOptions();
         var plan = _validator.Validate(request.Image, options);
         var model = Catalog.TryGet(plan.Model.Name, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.Model.Name, Catalog.Manifests.Names);
+        span?.SetTag("pointrend.model", model.Name);
+        span?.SetTag("pointrend.mode", plan.Render.Mode.ToString());
         ct.ThrowIfCancellationRequested();
 
-        var image = Decode(request.Image!);
+        (ReadOnlyMemory<byte> Rgb, int Width, int Height) image;
+        using (InferenceTracing.Start("pointrend.decode"))
+        {
+            image = Decode(request.Image!);
+        }
+
         var decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
 
@@ -81,6 +89,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();
+        using var encode = InferenceTracing.Start("pointrend.encode");
         var response = new SegmentResponse
         {
             CorrelationId = request.CorrelationId,
@@ -91,6 +100,8 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
             PointsRefined = result.Render.PointsRefined,
         };
         OutputEncoder.Encode(options.Outputs, model, result.Render, image.Rgb.Span, image.Width, image.Height, response);
+        encode?.Stop();
+        span?.SetTag("pointrend.points_refined", response.PointsRefined);
         response.Timings = new Timings
         {
             DecodeMs = decodeMs,

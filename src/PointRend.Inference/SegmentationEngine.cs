@@ -50,7 +50,11 @@ public static class SegmentationEngine
                 outputs[i] = pool.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
             }
 
-            RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
+            using (InferenceTracing.Start("pointrend.coarse"))
+            {
+                RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
+            }
+
             var coarseMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
             var refineStart = Stopwatch.GetTimestamp();
@@ -62,7 +66,9 @@ public static class SegmentationEngine
             }
 
             var head = new OnnxPointHead(model, runOptions);
+            using var refine = InferenceTracing.Start("pointrend.refine");
             var render = SubdivisionRenderer.Render(coarse, features, head, options);
+            refine?.SetTag("pointrend.points_refined", render.PointsRefined);
             return new EngineResult(render, coarseMs, Stopwatch.GetElapsedTime(refineStart).TotalMilliseconds);
         }
         finally

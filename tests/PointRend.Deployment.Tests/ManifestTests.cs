@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using PointRend.Gateway.Options;
 using PointRend.Gateway.Security;
 using PointRend.Gateway.Tiling;
+using PointRend.Hosting;
 using PointRend.Inference;
 using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
@@ -40,6 +41,7 @@ public sealed class ManifestTests
         [AuthOptions.SectionName] = typeof(AuthOptions),
         [CallerLimitsOptions.SectionName] = typeof(CallerLimitsOptions),
         [TlsOptions.SectionName] = typeof(TlsOptions),
+        [TelemetryOptions.SectionName] = typeof(TelemetryOptions),
         ["Worker"] = typeof(HostOptions), // WorkerHostingExtensions: Configure<HostOptions>(GetSection("Worker"))
     };
 

@@ -62,7 +62,7 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the worker has joined the consumer group (its models are loaded by then).</summary>
-    public Task WaitUntilConsumingAsync() => QueueHarness.WaitUntilAsync(() =>
+    public Task WaitUntilConsumingAsync() => Poll.UntilAsync(() =>
     {
         if (_process.HasExited)
         {

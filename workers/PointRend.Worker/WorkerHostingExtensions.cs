@@ -29,6 +29,7 @@ public static class WorkerHostingExtensions
         services.AddRedisJobConsumer(configuration);
         // Every interface by default: in Kubernetes the kubelet probes it on the pod address.
         services.AddMetricsPort(configuration, "Worker:MetricsPort", "Worker:MetricsAddress", MetricsPortServiceCollectionExtensions.AllInterfaces);
+        services.AddPointRendTracing(configuration, "pointrend-worker"); // OTLP traces when Telemetry:OtlpEndpoint / OTEL_EXPORTER_OTLP_ENDPOINT is set
         services.AddHostedService<JobConsumerService>();
         return services;
     }

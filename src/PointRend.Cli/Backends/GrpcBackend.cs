@@ -1,38 +1,31 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Diagnostics;
-using Grpc.Core;
-using Grpc.Net.Client;
+using System.Runtime.CompilerServices;
+using PointRend.Client;
 using PointRend.Contracts.V1;
 
 namespace PointRend.Cli.Backends;
 
+/// <summary>A gateway over gRPC, through the typed client (<see cref="PointRendClient"/>): its deadline, retries and errors.</summary>
 public sealed class GrpcBackend : ISegmentBackend
 {
-    private readonly GrpcChannel _channel;
-    private readonly SegmentationService.SegmentationServiceClient _client;
-
     /// <param name="localAddress">Source address of the connections (e.g. 127.0.0.2 on loopback), so the gateway,
     /// which tells callers apart by peer address, sees another caller; null = the system's choice.</param>
     public GrpcBackend(string server, IPAddress? localAddress = null)
     {
-        // Frames for a 4x output can be tens of MB; the server enforces its own limit.
-        _channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
-        {
-            MaxReceiveMessageSize = 256 * 1024 * 1024,
-            HttpHandler = localAddress is null ? null : BoundTo(localAddress),
-            DisposeHttpClient = true,
-        });
-        _client = new SegmentationService.SegmentationServiceClient(_channel);
+        Client = PointRendClient.Create(new PointRendClientOptions { Address = new Uri(server) },
+            localAddress is null ? null : BoundTo(localAddress));
         Description = server;
     }
 
     public string Description { get; }
 
-    public async Task<SegmentResponse> SegmentAsync(SegmentRequest request, CancellationToken cancellationToken)
-    {
-        return await _client.SegmentAsync(request, cancellationToken: cancellationToken);
-    }
+    /// <summary>The typed client, for calls the backend interface does not cover (video).</summary>
+    public PointRendClient Client { get; }
+
+    public Task<SegmentResponse> SegmentAsync(SegmentRequest request, CancellationToken cancellationToken) =>
+        Client.SegmentAsync(request, cancellationToken: cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="frames"/> in order over one SegmentStream while reading the results, as a video client
@@ -41,42 +34,18 @@ public sealed class GrpcBackend : ISegmentBackend
     /// </summary>
     public async Task<(double[] LatenciesMs, SegmentResponse[] Responses)> StreamAsync(IReadOnlyList<SegmentRequest> frames, double fps, CancellationToken cancellationToken)
     {
-        using var call = _client.SegmentStream(cancellationToken: cancellationToken);
         var sent = new long[frames.Count];
-        var writing = Task.Run(async () =>
-        {
-            var start = Stopwatch.GetTimestamp();
-            for (var i = 0; i < frames.Count; i++)
-            {
-                if (fps > 0)
-                {
-                    var due = TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start);
-                    if (due > TimeSpan.Zero)
-                    {
-                        await Task.Delay(due, cancellationToken);
-                    }
-                }
-
-                sent[i] = Stopwatch.GetTimestamp();
-                var frame = new Frame { Sequence = (ulong)i, Image = frames[i].Image, Options = frames[i].Options };
-                await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, cancellationToken);
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }, cancellationToken);
-
         var latencies = new double[frames.Count];
         var responses = new SegmentResponse[frames.Count];
         var n = 0;
-        await foreach (var answer in call.ResponseStream.ReadAllAsync(cancellationToken))
+        await foreach (var answer in Client.SegmentStreamAsync(Paced(frames, fps, sent, cancellationToken), cancellationToken: cancellationToken))
         {
             latencies[n] = Stopwatch.GetElapsedTime(sent[n]).TotalMilliseconds; // results come back in input order
-            responses[n++] = answer.Status == FrameStatus.Processed
-                ? answer.Result
-                : throw new InvalidOperationException($"frame {answer.Sequence} failed: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
+            responses[n++] = answer.IsProcessed
+                ? answer.Result!
+                : throw new InvalidOperationException($"frame {answer.Sequence} was {answer.Status}: {answer.Error?.StatusCode} {answer.Error?.ReasonName} {answer.Error?.Message}");
         }
 
-        await writing;
         if (n != frames.Count)
         {
             throw new InvalidOperationException($"the stream ended after {n} of {frames.Count} frames");
@@ -85,9 +54,22 @@ public sealed class GrpcBackend : ISegmentBackend
         return (latencies, responses);
     }
 
-    /// <summary>A SegmentStream call of its own (video: <c>pointrend video</c>).</summary>
-    public AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> OpenStream(CancellationToken cancellationToken) =>
-        _client.SegmentStream(cancellationToken: cancellationToken);
+    /// <summary>The frames at <paramref name="fps"/> (0 = unpaced), recording when each was handed to the stream.</summary>
+    private static async IAsyncEnumerable<Frame> Paced(IReadOnlyList<SegmentRequest> frames, double fps, long[] sent,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, cancellationToken);
+            }
+
+            sent[i] = Stopwatch.GetTimestamp();
+            yield return new Frame { Sequence = (ulong)i, Image = frames[i].Image, Options = frames[i].Options };
+        }
+    }
 
     /// <summary>An HTTP handler whose connections leave from <paramref name="local"/> (any 127.x.y.z works on loopback).</summary>
     public static SocketsHttpHandler BoundTo(IPAddress local) => new()
@@ -109,14 +91,12 @@ public sealed class GrpcBackend : ISegmentBackend
         },
     };
 
-    public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken)
-    {
-        return await _client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken);
-    }
+    public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken) =>
+        new() { Models = { await Client.ListModelsAsync(cancellationToken: cancellationToken) } };
 
     public ValueTask DisposeAsync()
     {
-        _channel.Dispose();
+        Client.Dispose();
         return ValueTask.CompletedTask;
     }
 }

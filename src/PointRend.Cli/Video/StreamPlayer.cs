@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using PointRend.Cli.Backends;
 using PointRend.Contracts.V1;
 
@@ -16,69 +16,10 @@ internal static class StreamPlayer
     public static async Task PlayAsync(
         GrpcBackend backend, IFrameSource source, StreamConfig config, double fps, int limit, StreamStats stats, OverlayOutput? output, CancellationToken ct)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var call = backend.OpenStream(stop.Token);
         var pending = new ConcurrentDictionary<ulong, (string Name, long Captured)>();
-        var writing = Task.Run(async () =>
+        await foreach (var answer in backend.Client.SegmentStreamAsync(FramesAsync(source, fps, limit, stats, pending, ct), config, cancellationToken: ct))
         {
-            try
-            {
-                await WriteFramesAsync(call, source, config, fps, limit, stats, pending, ct);
-            }
-            catch
-            {
-                await stop.CancelAsync(); // the server would otherwise wait for frames that never come
-                throw;
-            }
-        }, ct);
-
-        try
-        {
-            await ReadAnswersAsync(call, stats, pending, output, ct);
-        }
-        catch (Exception) when (stop.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            await writing; // the writer failed and ended the call: its error is the one to report
-            throw;
-        }
-
-        await writing;
-    }
-
-    private static async Task WriteFramesAsync(
-        AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> call, IFrameSource source, StreamConfig config, double fps, int limit,
-        StreamStats stats, ConcurrentDictionary<ulong, (string Name, long Captured)> pending, CancellationToken ct)
-    {
-        await call.RequestStream.WriteAsync(new SegmentStreamRequest { Config = config }, ct);
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0UL; limit <= 0 || i < (ulong)limit; i++)
-        {
-            if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
-            {
-                await Task.Delay(due, ct);
-            }
-
-            if (await source.NextAsync(ct) is not { } next)
-            {
-                break;
-            }
-
-            pending[i] = (next.Name, Stopwatch.GetTimestamp());
-            var frame = new Frame { Sequence = i, CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow), Image = next.Image };
-            await call.RequestStream.WriteAsync(new SegmentStreamRequest { Frame = frame }, ct);
-            stats.Sent();
-        }
-
-        await call.RequestStream.CompleteAsync();
-    }
-
-    private static async Task ReadAnswersAsync(
-        AsyncDuplexStreamingCall<SegmentStreamRequest, SegmentStreamResponse> call, StreamStats stats,
-        ConcurrentDictionary<ulong, (string Name, long Captured)> pending, OverlayOutput? output, CancellationToken ct)
-    {
-        await foreach (var answer in call.ResponseStream.ReadAllAsync(ct))
-        {
-            if (answer.Stage == ResultStage.Coarse)
+            if (answer.IsEarly)
             {
                 // A progressive stream's early answer; the frame's final one follows.
                 if (pending.TryGetValue(answer.Sequence, out var first))
@@ -95,9 +36,9 @@ internal static class StreamPlayer
             }
 
             stats.Answered(answer.Status, Stopwatch.GetElapsedTime(sent.Captured).TotalMilliseconds);
-            if (answer.Status == FrameStatus.Failed)
+            if (answer.Error is { } error)
             {
-                Console.Error.WriteLine($"frame {answer.Sequence}: {(StatusCode)answer.Error.Code} {answer.Error.Message}");
+                Console.Error.WriteLine($"frame {answer.Sequence}: {error.StatusCode} {error.Message}");
             }
 
             if (output is null)
@@ -105,7 +46,7 @@ internal static class StreamPlayer
                 continue;
             }
 
-            if (answer.Result is { } result && answer.Status is FrameStatus.Processed or FrameStatus.Degraded)
+            if (answer.Result is { } result)
             {
                 await output.WriteAsync(sent.Name, result.OverlayPng, ct);
             }
@@ -113,6 +54,30 @@ internal static class StreamPlayer
             {
                 await output.SkipAsync(ct);
             }
+        }
+    }
+
+    /// <summary>The source's frames as a camera at <paramref name="fps"/> would deliver them, each stamped with its capture time.</summary>
+    private static async IAsyncEnumerable<Frame> FramesAsync(
+        IFrameSource source, double fps, int limit, StreamStats stats, ConcurrentDictionary<ulong, (string Name, long Captured)> pending,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0UL; limit <= 0 || i < (ulong)limit; i++)
+        {
+            if (fps > 0 && TimeSpan.FromSeconds(i / fps) - Stopwatch.GetElapsedTime(start) is { } due && due > TimeSpan.Zero)
+            {
+                await Task.Delay(due, ct);
+            }
+
+            if (await source.NextAsync(ct) is not { } next)
+            {
+                yield break;
+            }
+
+            pending[i] = (next.Name, Stopwatch.GetTimestamp());
+            yield return new Frame { Sequence = i, CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow), Image = next.Image };
+            stats.Sent();
         }
     }
 }

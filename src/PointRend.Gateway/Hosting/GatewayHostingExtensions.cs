@@ -14,6 +14,7 @@ using PointRend.Queueing;
 using PointRend.Queueing.Caching;
 using PointRend.Queueing.InProcess;
 using PointRend.Queueing.Redis;
+using OpenTelemetry.Trace;
 using Prometheus;
 
 namespace PointRend.Gateway.Hosting;
@@ -60,6 +61,15 @@ public static class GatewayHostingExtensions
         services.AddGrpcHealthChecks();
         return services;
     }
+
+    /// <summary>
+    /// The server span of each gRPC call (continuing the caller's traceparent) and PointRend's own spans, over OTLP when
+    /// configured. Probes and scrapes are left out: they would be most of the traces and say nothing.
+    /// </summary>
+    public static IServiceCollection AddGatewayTracing(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddPointRendTracing(configuration, "pointrend-gateway", tracing => tracing.AddAspNetCoreInstrumentation(o =>
+            o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+                && !context.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal)));
 
     public static void LoadModelsAtStart(this WebApplication app)
     {

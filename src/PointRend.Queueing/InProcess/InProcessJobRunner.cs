@@ -135,6 +135,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
 
         var queueMs = Stopwatch.GetElapsedTime(job.Enqueued).TotalMilliseconds;
         using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
+
+        // A dedicated thread has no caller context: the job brought its trace, so the pipeline's spans join it.
+        using var process = JobTracing.Source.StartActivity("pointrend.jobs process", ActivityKind.Internal, job.Trace);
         try
         {
             var response = _processor.Process(job.Request, job.Token);
@@ -211,6 +214,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         public bool CallerGaveUp => _callerToken.IsCancellationRequested;
 
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The caller's span when it queued the job; default when it has none.</summary>
+        public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
 
         public CancellationToken Token { get; }
 

@@ -47,6 +47,10 @@ public sealed partial class RedisJobConsumer
             return;
         }
 
+        // The gateway's trace goes on here: the wait in the stream, then this worker's work, under its publish span.
+        var parent = JobTracing.Parent(job.TraceParent, job.TraceState);
+        JobTracing.RecordWait(parent, job.Id, DateTimeOffset.FromUnixTimeMilliseconds(job.EnqueuedMs), DateTimeOffset.FromUnixTimeMilliseconds(now));
+        using var process = JobTracing.StartProcess(parent, (string)_keys.Jobs!, job.Id, deliveries);
         var (result, dead) = await RunAsync(entry.Id, job, (byte[])payload!, now).ConfigureAwait(false);
         await FinishAsync(entry.Id, job, result, dead).ConfigureAwait(false);
     }
@@ -191,7 +195,7 @@ public sealed partial class RedisJobConsumer
 
     private sealed record DeadLetter(string Reason, SegmentationErrorKind Kind, long Deliveries);
 
-    private sealed record JobEntry(string Id, RedisKey Payload, string Reply, long DeadlineMs, long EnqueuedMs)
+    private sealed record JobEntry(string Id, RedisKey Payload, string Reply, long DeadlineMs, long EnqueuedMs, string? TraceParent, string? TraceState)
     {
         public static JobEntry? Parse(StreamEntry entry)
         {
@@ -205,7 +209,7 @@ public sealed partial class RedisJobConsumer
             }
 
             _ = long.TryParse((string?)entry[JobFields.Enqueued], NumberStyles.Integer, CultureInfo.InvariantCulture, out var enqueued);
-            return new JobEntry(id, payload, reply, deadline, enqueued);
+            return new JobEntry(id, payload, reply, deadline, enqueued, (string?)entry[JobFields.TraceParent], (string?)entry[JobFields.TraceState]);
         }
     }
 }

@@ -133,7 +133,7 @@ public sealed partial class RedisJobRunner
             }
 
             QueueingLog.Resubmitted(_logger, jobId, waiter.Request.CorrelationId);
-            await EnqueueAsync(waiter.Request, jobId, waiter.DeadlineUtc, remaining).ConfigureAwait(false);
+            await EnqueueAsync(waiter.Request, jobId, waiter.DeadlineUtc, remaining, waiter.Trace).ConfigureAwait(false);
         }
         catch (SegmentationException ex)
         {

@@ -20,12 +20,18 @@ namespace PointRend.Queueing.Redis;
 public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
 {
     // Length check, payload, entry and doorbell in one round trip and atomically, so concurrent gateways cannot
-    // overshoot the bound together. KEYS: stream, payload. ARGV: max, payload ttl ms, payload, job, reply, deadline, enqueued, doorbell.
+    // overshoot the bound together. KEYS: stream, payload. ARGV: max, payload ttl ms, payload, job, reply, deadline,
+    // enqueued, doorbell, traceparent, tracestate (the last two empty when the request has no trace; then no field).
     private const string EnqueueScript = """
         local length = redis.call('XLEN', KEYS[1])
         if length >= tonumber(ARGV[1]) then return -length - 1 end
         redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
-        redis.call('XADD', KEYS[1], '*', 'job', ARGV[4], 'payload', KEYS[2], 'reply', ARGV[5], 'deadline', ARGV[6], 'enqueued', ARGV[7])
+        local fields = {'job', ARGV[4], 'payload', KEYS[2], 'reply', ARGV[5], 'deadline', ARGV[6], 'enqueued', ARGV[7]}
+        if ARGV[9] ~= '' then
+          table.insert(fields, 'traceparent'); table.insert(fields, ARGV[9])
+          if ARGV[10] ~= '' then table.insert(fields, 'tracestate'); table.insert(fields, ARGV[10]) end
+        end
+        redis.call('XADD', KEYS[1], '*', unpack(fields))
         redis.call('PUBLISH', ARGV[8], '1')
         return length + 1
         """;
@@ -92,12 +98,14 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
             throw QueueErrors.NoWorkers(_queue.WorkerLiveness);
         }
 
-        var waiter = new Waiter(request, deadlineUtc);
+        // The span's context goes into the job entry, so the worker's spans join this request's trace.
+        using var publish = JobTracing.StartPublish((string)_keys.Jobs!, jobId, request.CorrelationId);
+        var waiter = new Waiter(request, deadlineUtc, JobTracing.Current());
         _waiters[jobId] = waiter;
         try
         {
             await EnsureSubscribedAsync().ConfigureAwait(false);
-            await EnqueueAsync(request, jobId, deadlineUtc, remaining).ConfigureAwait(false);
+            await EnqueueAsync(request, jobId, deadlineUtc, remaining, waiter.Trace).ConfigureAwait(false);
             using var roundTrip = Prometheus.TimerExtensions.NewTimer(QueueMetrics.RoundTrip);
             try
             {
@@ -127,7 +135,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
     }
 
-    private async Task EnqueueAsync(SegmentRequest request, string jobId, DateTime deadlineUtc, TimeSpan remaining)
+    private async Task EnqueueAsync(SegmentRequest request, string jobId, DateTime deadlineUtc, TimeSpan remaining, (string Parent, string State) trace)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var deadline = new DateTimeOffset(DateTime.SpecifyKind(deadlineUtc, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
@@ -136,7 +144,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         var payloadTtl = (long)remaining.TotalMilliseconds + 1000;
         var result = await _redis.GetDatabase().ScriptEvaluateAsync(EnqueueScript,
             [_keys.Jobs, _keys.Request(jobId)],
-            [_queue.MaxLength, payloadTtl, request.ToByteArray(), jobId, _replyChannel, deadline, now, _keys.Doorbell.ToString()])
+            [_queue.MaxLength, payloadTtl, request.ToByteArray(), jobId, _replyChannel, deadline, now, _keys.Doorbell.ToString(), trace.Parent, trace.State])
             .ConfigureAwait(false);
         var length = (long)result;
         if (length < 0)
@@ -195,10 +203,12 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         }
     }
 
-    /// <summary>A caller waiting for its job; it keeps the request so a job Redis lost can be submitted again.</summary>
-    private sealed class Waiter(SegmentRequest request, DateTime deadlineUtc)
+    /// <summary>A caller waiting for its job; it keeps the request (and its trace) so a job Redis lost can be submitted again.</summary>
+    private sealed class Waiter(SegmentRequest request, DateTime deadlineUtc, (string Parent, string State) trace)
     {
         public SegmentRequest Request => request;
+
+        public (string Parent, string State) Trace => trace;
 
         public DateTime DeadlineUtc => deadlineUtc;
 

@@ -6,7 +6,8 @@ namespace PointRend.Queueing.Redis;
 /// Every key and channel the distributed mode uses; <c>{p}</c> is <c>Redis:KeyPrefix</c>. Mirrored in docs/queue.md.
 /// <code>
 /// {p}:jobs                  stream   one entry per outstanding job (deleted when finished, so XLEN = backlog);
-///                                    fields job, payload, reply, deadline (unix ms), enqueued (unix ms);
+///                                    fields job, payload, reply, deadline (unix ms), enqueued (unix ms), and when
+///                                    the request is traced traceparent and tracestate (W3C trace context);
 ///                                    consumer group Queue:ConsumerGroup, created at 0 by workers
 /// {p}:job:{id}:request      string   serialized SegmentRequest; PX = until the deadline (+ 1 s); deleted when finished
 /// {p}:job:{id}:result       hash     status (ok | a SegmentationErrorKind), message, response (serialized
@@ -52,6 +53,8 @@ internal static class JobFields
     public const string Reply = "reply";
     public const string Deadline = "deadline";
     public const string Enqueued = "enqueued";
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
 
     public const string Status = "status";
     public const string Message = "message";
