@@ -118,7 +118,7 @@ public sealed class LoadedModel : IDisposable
         return problems;
     }
 
-    private static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads)
+    internal static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads)
     {
         if (!File.Exists(path))
         {
