@@ -5,7 +5,7 @@
 namespace PointRend.Core.Evaluation.Instances;
 
 /// <summary>A detection to score: its confidence, box (image pixels) and mask.</summary>
-public sealed record InstanceDetection(double Score, PixelBox Box, CroppedMask Mask);
+public sealed record EvaluatedDetection(double Score, PixelBox Box, CroppedMask Mask);
 
 /// <summary>COCO AP figures as fractions; -1 where no ground truth falls in the range (cocoeval's convention).</summary>
 public sealed record AveragePrecision(double Ap, double Ap50, double Ap75, double ApSmall, double ApMedium, double ApLarge);
@@ -24,7 +24,7 @@ public sealed class InstanceEvaluator(int maxDetections = 100, double dilationRa
     private int _detections;
 
     /// <summary>Scores one H x W image: its ground-truth masks and the detections, in the order they were produced.</summary>
-    public void Add(int height, int width, IReadOnlyList<CroppedMask> groundTruth, IReadOnlyList<InstanceDetection> detections)
+    public void Add(int height, int width, IReadOnlyList<CroppedMask> groundTruth, IReadOnlyList<EvaluatedDetection> detections)
     {
         foreach (var m in groundTruth.Concat(detections.Select(x => x.Mask)))
         {

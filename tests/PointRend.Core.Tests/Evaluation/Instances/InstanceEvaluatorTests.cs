@@ -121,7 +121,7 @@ public class InstanceEvaluatorTests
         const int h = 60, w = 60;
         var g = Square(h, w, 0, 0, 40); // 1600 px: medium
         var mask = Square(h, w, 50, 50, 5);
-        var r = Evaluate(h, w, [g], new InstanceDetection(0.9, new PixelBox(0, 0, 40, 40), mask));
+        var r = Evaluate(h, w, [g], new EvaluatedDetection(0.9, new PixelBox(0, 0, 40, 40), mask));
         Assert.Equal(1.0, r.Box.ApMedium, Precision);
         Assert.Equal(0.0, r.Mask.ApMedium, Precision); // the mask misses: no TP
         Assert.Equal(-1, r.Mask.ApSmall); // no small ground truth

@@ -20,9 +20,9 @@ internal static class Masks
         CroppedMask.FromImage(Rect(height, width, y0, x0, size, size), height, width);
 
     /// <summary>A detection whose box is its mask's tight box.</summary>
-    public static InstanceDetection Detection(CroppedMask mask, double score) => new(score, mask.Box, mask);
+    public static EvaluatedDetection Detection(CroppedMask mask, double score) => new(score, mask.Box, mask);
 
-    public static InstanceReport Evaluate(int height, int width, CroppedMask[] groundTruth, params InstanceDetection[] detections)
+    public static InstanceReport Evaluate(int height, int width, CroppedMask[] groundTruth, params EvaluatedDetection[] detections)
     {
         var evaluator = new InstanceEvaluator();
         evaluator.Add(height, width, groundTruth, detections);

@@ -30,7 +30,7 @@ public class PythonAgreementTests
                 {
                     var b = d.GetProperty("box").EnumerateArray().Select(x => x.GetDouble()).ToArray();
                     var mask = CroppedMask.FromRle(CocoRle.FromCompressedString(d.GetProperty("masks").GetProperty(v).GetString()!), h, w);
-                    return new InstanceDetection(d.GetProperty("score").GetDouble(), new PixelBox(b[0], b[1], b[2], b[3]), mask);
+                    return new EvaluatedDetection(d.GetProperty("score").GetDouble(), new PixelBox(b[0], b[1], b[2], b[3]), mask);
                 }).ToList();
                 evaluators[v].Add(h, w, truth, detections);
             }
