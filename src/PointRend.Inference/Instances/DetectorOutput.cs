@@ -8,10 +8,10 @@ namespace PointRend.Inference.Instances;
 /// <summary>What detector.onnx returned for one photo; the fine maps stay in ORT's buffers until Dispose.</summary>
 public sealed class DetectorOutput : IDisposable
 {
-    private readonly IDisposableReadOnlyCollection<OrtValue> _values;
+    private readonly IDisposableReadOnlyCollection<OrtValue>? _values;
 
     internal DetectorOutput(
-        IDisposableReadOnlyCollection<OrtValue> values, int inputWidth, int inputHeight, DetectionBox[] boxes, float[] scores, long[] classes,
+        IDisposableReadOnlyCollection<OrtValue>? values, int inputWidth, int inputHeight, DetectionBox[] boxes, float[] scores, long[] classes,
         float[] coarse, int coarseResolution, StridedMap[] fine)
     {
         _values = values;
@@ -42,10 +42,10 @@ public sealed class DetectorOutput : IDisposable
 
     public int CoarseResolution { get; }
 
-    /// <summary>The fine maps in model.json order (ORT's memory: valid until Dispose).</summary>
+    /// <summary>The fine maps in model.json order (ORT's memory: valid until Dispose); empty when there are no detections.</summary>
     public IReadOnlyList<StridedMap> Fine { get; }
 
     public int Count => Boxes.Length;
 
-    public void Dispose() => _values.Dispose();
+    public void Dispose() => _values?.Dispose();
 }

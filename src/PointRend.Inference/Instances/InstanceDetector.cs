@@ -24,8 +24,15 @@ public static class InstanceDetector
             string[] names = [o.Boxes, o.Scores, o.Classes, o.Coarse, .. m.Features.Select(f => f.Name)];
             using (var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, 3 * inH * inW), [1L, 3, inH, inW]))
             {
-                // R varies per photo, so ORT allocates the outputs; the fine maps are then read in place.
-                values = model.Detector.Run(runOptions, [m.Input.Name], [inputValue], names);
+                try
+                {
+                    // R varies per photo, so ORT allocates the outputs; the fine maps are then read in place.
+                    values = model.Detector.Run(runOptions, [m.Input.Name], [inputValue], names);
+                }
+                catch (OnnxRuntimeException ex) when (!runOptions.Terminate && IsNoDetectionFailure(ex))
+                {
+                    return new DetectorOutput(null, inW, inH, [], [], [], [], m.Detector.CoarseResolution, []);
+                }
             }
 
             var boxData = values[0].GetTensorDataAsSpan<float>();
@@ -40,6 +47,7 @@ public static class InstanceDetector
             for (var i = 0; i < fine.Length; i++)
             {
                 var f = m.Features[i];
+                CheckShape(values[4 + i], f, inH, inW, m.Detector.File);
                 var memory = new OrtFloatMemory(values[4 + i]).Memory;
                 fine[i] = new StridedMap(new FeatureMap(memory, f.Channels, inH / f.Stride, inW / f.Stride), f.Stride);
             }
@@ -54,6 +62,25 @@ public static class InstanceDetector
         {
             values?.Dispose();
             ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>
+    /// pennfudan's detector.onnx (2026-12-02) fails in its coarse head's GroupNorm reshape (a 0 x 32 x 7 x 7 tensor to
+    /// {0, 8, -1}) when no box passes its own post-processing, where torch returns zero rows. ORT runs every node
+    /// whatever outputs are asked, so the only sign of that case is this error on a zero-row tensor: it means no detections.
+    /// </summary>
+    internal static bool IsNoDetectionFailure(OnnxRuntimeException ex) =>
+        ex.Message.Contains("Reshape", StringComparison.Ordinal) && ex.Message.Contains("Input shape:{0,", StringComparison.Ordinal);
+
+    /// <summary>Each fine map must be 1 x C x H / stride x W / stride: the sampling relies on it.</summary>
+    private static void CheckShape(OrtValue value, FeatureOutput f, int inH, int inW, string file)
+    {
+        long[] want = [1, f.Channels, inH / f.Stride, inW / f.Stride];
+        var got = value.GetTensorTypeAndShape().Shape;
+        if (!got.SequenceEqual(want))
+        {
+            throw new InvalidDataException($"{file} output '{f.Name}' for a {inW}x{inH} input is [{string.Join(", ", got)}]; model.json (stride {f.Stride}) implies [{string.Join(", ", want)}]");
         }
     }
 }

@@ -64,7 +64,7 @@ public static class InstanceEngine
 
         var refineStart = Stopwatch.GetTimestamp();
         int plane = detected.CoarseResolution * detected.CoarseResolution;
-        using var logits = MaskRefiner.Refine(
+        using var logits = kept == 0 ? null : MaskRefiner.Refine(
             detected.Fine, detected.Boxes.AsMemory(0, kept), detected.Coarse.AsMemory(0, kept * plane), detected.CoarseResolution,
             new OnnxBoxPointHead(model, runOptions), options.Refine);
         var refineMs = Stopwatch.GetElapsedTime(refineStart).TotalMilliseconds;
@@ -76,7 +76,7 @@ public static class InstanceEngine
             for (var r = 0; r < kept; r++)
             {
                 var box = detected.Boxes[r].Rescale(detected.InputWidth, detected.InputHeight, width, height);
-                var mask = MaskPaste.Paste(logits.Of(r), logits.Resolution, box, width, height, model.Manifest.Mask.PasteThreshold);
+                var mask = MaskPaste.Paste(logits!.Of(r), logits.Resolution, box, width, height, model.Manifest.Mask.PasteThreshold);
                 detections[r] = new InstanceDetection((int)detected.Classes[r], detected.Scores[r], box, mask);
             }
         }
@@ -91,6 +91,6 @@ public static class InstanceEngine
         }
 
         return new InstanceResult(
-            detections, width, height, logits.Resolution, logits.PointsPredicted, detectorMs, refineMs, Stopwatch.GetElapsedTime(pasteStart).TotalMilliseconds);
+            detections, width, height, options.Refine.MaskResolution(detected.CoarseResolution), logits?.PointsPredicted ?? 0, detectorMs, refineMs, Stopwatch.GetElapsedTime(pasteStart).TotalMilliseconds);
     }
 }
