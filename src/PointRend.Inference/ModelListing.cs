@@ -38,7 +38,6 @@ public static class ModelListing
                 DefaultPoints = m.Mask.Points,
                 MaxSteps = Validation.InstanceRules.MaxSteps,
                 MaxPoints = Validation.InstanceRules.MaxPoints(m),
-                CoarseStride = m.Features.Count > 0 ? m.Features.Min(f => f.Stride) : 0,
                 ExecutionProvider = executionProvider,
                 Task = ModelTask.Instance,
                 MaskResolution = m.Mask.OutputResolution,
