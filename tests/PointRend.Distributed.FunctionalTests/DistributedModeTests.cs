@@ -50,6 +50,10 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
             Outputs = new OutputSelection { InstanceRle = true, InstanceMaskPng = true, InstanceIdPng = true, OverlayPng = true },
         };
         var request = Request(TestPaths.PennFudanImage("PennPed00065"), "people", options);
+        const string counted = "pointrend_worker_instances_total{model=\"pennfudan\"}";
+        async Task<double> WorkersCounted() => (await Task.WhenAll(cluster.Workers.Select(w => MetricsScraper.ScrapeAsync(w.MetricsPort))))
+            .Sum(text => MetricsScraper.Value(text, counted));
+        var before = await WorkersCounted();
 
         var distributed = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
         using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = 0 }, NullLoggerFactory.Instance);
@@ -61,6 +65,7 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
         Assert.Equal(embedded.Instances, distributed.Instances);
         Assert.Equal(embedded.InstanceIdPng, distributed.InstanceIdPng);
         Assert.Equal(embedded.OverlayPng, distributed.OverlayPng);
+        Assert.Equal(before + distributed.Instances.Count, await WorkersCounted());
     }
 
     [Fact]
