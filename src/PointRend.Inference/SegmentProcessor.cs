@@ -69,9 +69,14 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         using var span = InferenceTracing.Start("pointrend.segment");
         var options = request.Options ?? new SegmentOptions();
         var plan = _validator.Validate(request.Image, options);
-        var model = Catalog.TryGet(plan.Model.Name, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.Model.Name, Catalog.Manifests.Names);
+        if (plan.Instance is not null)
+        {
+            return ProcessInstance(request, plan, start, ct);
+        }
+
+        var model = Catalog.TryGet(plan.ModelName, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.ModelName, Catalog.Manifests.Names);
         span?.SetTag("pointrend.model", model.Name);
-        span?.SetTag("pointrend.mode", plan.Render.Mode.ToString());
+        span?.SetTag("pointrend.mode", plan.Render!.Mode.ToString());
         ct.ThrowIfCancellationRequested();
 
         (ReadOnlyMemory<byte> Rgb, int Width, int Height) image;
@@ -85,7 +90,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render, runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render!, runOptions);
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using PointRend.Contracts.V1;
 using Prometheus;
 
 namespace PointRend.Queueing;
@@ -56,6 +57,18 @@ public static class QueueMetrics
     public static readonly Histogram ModelTime = Metrics.CreateHistogram(
         "pointrend_worker_model_seconds", "ISegmentProcessor.Process time per job (decode, model, refinement, encode).",
         new HistogramConfiguration { Buckets = Seconds });
+
+    public static readonly Counter Instances = Metrics.CreateCounter(
+        "pointrend_worker_instances_total", "Detections returned by instance models' jobs on this worker, by model.", "model");
+
+    /// <summary>Counts an instance model's detections; nothing for semantic results (they have none).</summary>
+    public static void CountInstances(SegmentResponse response)
+    {
+        if (response.Instances.Count > 0)
+        {
+            Instances.WithLabels(response.Model).Inc(response.Instances.Count);
+        }
+    }
 
     public static readonly Counter Cache = Metrics.CreateCounter(
         "pointrend_cache_requests_total", "Result cache look-ups.", "result"); // hit | miss

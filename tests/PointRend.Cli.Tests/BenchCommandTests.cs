@@ -34,5 +34,22 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Contains("--stream needs --server", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task InstanceModel_TimesDetectorAndEveryMaskModeOnTheSameBoxes()
+    {
+        var table = Path.Combine(_dir, "instance.md");
+
+        var exit = await SegmentCommandTests.RunAsync(
+            ["bench", TestPaths.PennFudanImage("FudanPed00005"), "--model", "pennfudan", "--repeat", "1", "--detections", "2", "--markdown", table]).DefaultTimeout();
+
+        Assert.Equal(0, exit);
+        var text = await File.ReadAllTextAsync(table);
+        Assert.Contains("2 detections per photo", text, StringComparison.Ordinal);
+        Assert.Contains("| coarse 7x7 | 0 |", text, StringComparison.Ordinal);
+        Assert.Contains("| grid 28x28 | 1568 |", text, StringComparison.Ordinal);
+        Assert.Contains("| pointrend 224x224 | 6272 |", text, StringComparison.Ordinal);
+        Assert.Contains("| dense 224x224 | 100352 |", text, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

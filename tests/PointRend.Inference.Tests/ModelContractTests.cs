@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
+using PointRend.Contracts.V1;
 
 namespace PointRend.Inference.Tests;
 
@@ -85,9 +86,10 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
     [Fact]
     public void ListModels_CamVid_ReportsClassesDefaultsAndProvider()
     {
-        var info = Assert.Single(fixture.Processor.ListModels().Models);
+        var info = Assert.Single(fixture.Processor.ListModels().Models, m => m.Name == "camvid");
 
         Assert.True(info.IsDefault);
+        Assert.Equal(ModelTask.Semantic, info.Task);
         Assert.Equal(fixture.CamVid.Manifest.Defaults.Steps, info.DefaultSteps);
         Assert.Equal("Sky", info.Classes[0].Name);
         Assert.Equal("cpu", info.ExecutionProvider);

@@ -3,7 +3,13 @@ namespace PointRend.Testing;
 /// <summary>Shared data beside the repository: the repo is &lt;X&gt;/main or &lt;X&gt;/ci, with &lt;X&gt;/shared next to it.</summary>
 public static class TestPaths
 {
-    public static string CamVid { get; } = FindCamVid();
+    public static string CamVid { get; } = FindDataset("camvid");
+
+    /// <summary>Penn-Fudan pedestrians (PNGImages/, PedMasks/): research use only, read in place, never copied.</summary>
+    public static string PennFudan { get; } = FindDataset("pennfudan");
+
+    /// <summary>A Penn-Fudan photo by name, e.g. FudanPed00005.</summary>
+    public static string PennFudanImage(string name) => Path.Combine(PennFudan, "PNGImages", name + ".png");
 
     public static string CamVidVal(string file) => Path.Combine(CamVid, "val", file);
 
@@ -30,17 +36,17 @@ public static class TestPaths
         throw new DirectoryNotFoundException($"no PointRend.Grpc.sln in any parent of {AppContext.BaseDirectory}");
     }
 
-    private static string FindCamVid()
+    private static string FindDataset(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "datasets", "camvid");
+            var candidate = Path.Combine(dir.FullName, "shared", "datasets", name);
             if (Directory.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new DirectoryNotFoundException($"no shared/datasets/camvid beside any parent of {AppContext.BaseDirectory}");
+        throw new DirectoryNotFoundException($"no shared/datasets/{name} beside any parent of {AppContext.BaseDirectory}");
     }
 }

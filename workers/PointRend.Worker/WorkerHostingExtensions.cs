@@ -37,7 +37,7 @@ public static class WorkerHostingExtensions
     public static void LoadModelsAtStart(this IHost host)
     {
         var processor = host.Services.GetRequiredService<SegmentProcessor>();
-        WorkerLog.ModelsReady(host.Services.GetRequiredService<ILogger<JobConsumerService>>(), processor.Catalog.Models.Count, processor.Catalog.ModelsPath);
+        WorkerLog.ModelsReady(host.Services.GetRequiredService<ILogger<JobConsumerService>>(), processor.Catalog.Models.Count + processor.Catalog.InstanceModels.Count, processor.Catalog.ModelsPath);
         processor.WarmUp(CancellationToken.None); // before joining the consumer group: no job waits on a cold process
     }
 }

@@ -143,6 +143,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
             var response = _processor.Process(job.Request, job.Token);
             response.Timings ??= new Timings();
             response.Timings.QueueMs = queueMs;
+            QueueMetrics.CountInstances(response);
             job.Completion.TrySetResult(response);
             return "ok";
         }

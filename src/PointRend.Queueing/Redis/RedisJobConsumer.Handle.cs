@@ -84,6 +84,7 @@ public sealed partial class RedisJobConsumer
             response.Timings ??= new Timings();
             response.Timings.QueueMs = now - job.EnqueuedMs;
             QueueMetrics.Processed.WithLabels("ok").Inc();
+            QueueMetrics.CountInstances(response);
             return (JobResult.Success(response), null);
         }
         catch (Exception ex) when (deadline.IsCancellationRequested && ex is OperationCanceledException or SegmentationException)

@@ -1,0 +1,95 @@
+// Shape shorthand: R detections, C = head.InChannels, P points per detection in one call, m x m grid per detection.
+// Coordinates: cells are raster indices into each detection's own m x m grid over its box (model-input pixels).
+using System.Buffers;
+
+namespace PointRend.Core.Instances;
+
+/// <summary>Sample, predict, scatter for runs of detections, over pooled buffers sized once per image.</summary>
+internal sealed class BoxPointPredictor : IDisposable
+{
+    private readonly IReadOnlyList<StridedMap> _fine;
+    private readonly ReadOnlyMemory<DetectionBox> _boxes;
+    private readonly ReadOnlyMemory<float> _coarse;
+    private readonly int _coarseResolution;
+    private readonly IBoxPointHead _head;
+    private float[] _features;
+    private float[] _logits;
+    private int[] _sorted;
+
+    public BoxPointPredictor(
+        IReadOnlyList<StridedMap> fine, ReadOnlyMemory<DetectionBox> boxes, ReadOnlyMemory<float> coarse, int coarseResolution, IBoxPointHead head, int capacity)
+    {
+        _fine = fine;
+        _boxes = boxes;
+        _coarse = coarse;
+        _coarseResolution = coarseResolution;
+        _head = head;
+        _features = ArrayPool<float>.Shared.Rent(head.InChannels * capacity);
+        _logits = ArrayPool<float>.Shared.Rent(capacity);
+        _sorted = ArrayPool<int>.Shared.Rent(capacity);
+    }
+
+    /// <summary>Points predicted so far.</summary>
+    public long Predicted { get; private set; }
+
+    /// <summary>
+    /// One point-head call for detections [first, first + count), P cells each (cells[r * P + p] for the r-th of
+    /// them), then their logits overwrite those cells in grids (all R detections, m x m each).
+    /// </summary>
+    public void PredictAndScatter(int first, int count, ReadOnlySpan<int> cells, int points, int resolution, Span<float> grids)
+    {
+        int total = count * points;
+        int channels = _head.InChannels;
+
+        // The head is per point, so order within a detection cannot change a logit; raster order turns the
+        // gathers from every feature plane and the scatter into forward sweeps.
+        var sorted = _sorted.AsSpan(0, total);
+        cells[..total].CopyTo(sorted);
+        for (int r = 0; r < count; r++)
+        {
+            sorted.Slice(r * points, points).Sort();
+        }
+
+        var features = _features.AsSpan(0, channels * total);
+        var boxes = _boxes.Span.Slice(first, count);
+        int offset = 0;
+        foreach (var map in _fine)
+        {
+            BoxPointSampling.SampleFine(map, boxes, sorted, points, resolution, resolution, features, channels, offset);
+            offset += map.Map.Channels;
+        }
+
+        // The coarse logit goes last and always comes from the detector's 7x7, at every step (as detectron2).
+        int plane = _coarseResolution * _coarseResolution;
+        BoxPointSampling.SampleBoxMaps(
+            _coarse.Span.Slice(first * plane, count * plane), _coarseResolution, count, sorted, points, resolution, resolution, features, channels, offset);
+        var logits = _logits.AsSpan(0, total);
+        _head.Predict(features, count, points, logits);
+        Predicted += total;
+
+        int cellsPerGrid = resolution * resolution;
+        for (int r = 0; r < count; r++)
+        {
+            var grid = grids.Slice((first + r) * cellsPerGrid, cellsPerGrid);
+            var own = sorted.Slice(r * points, points);
+            var values = logits.Slice(r * points, points);
+            for (int p = 0; p < points; p++)
+            {
+                grid[own[p]] = values[p];
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_features.Length > 0)
+        {
+            ArrayPool<float>.Shared.Return(_features);
+            ArrayPool<float>.Shared.Return(_logits);
+            ArrayPool<int>.Shared.Return(_sorted);
+            _features = [];
+            _logits = [];
+            _sorted = [];
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// Shape shorthand: R detections, P points per detection, C channels of an h_f x w_f map, an h x w grid over each
+// box; point buffers are R x C_total x P ([(r * C_total + c) * P + p]), which is point_head.onnx's input layout.
+// Coordinates: cell (i, j) of a box's grid is the box-relative point (u, v) = ((j + 0.5) / w, (i + 0.5) / h);
+// its model-input pixel is (x0 + u (x1 - x0), y0 + v (y1 - y0)). A fine map of stride s is sampled at normalised
+// (x / (s w_f), y / (s h_f)), the detection's own 7x7 coarse logits at (u, v); both with torch grid_sample
+// (bilinear, align_corners=False, padding_mode="zeros"). The float operations follow the reference
+// (training/model_instance.py fine_point_features and point_sample) one by one, so the points land on the same
+// float values and the selection's ties break the same way.
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace PointRend.Core.Instances;
+
+/// <summary>Bilinear sampling of instance feature maps at box-relative cell centres, many detections at once.</summary>
+public static class BoxPointSampling
+{
+    /// <summary>
+    /// Samples a fine map (shared by all detections) at cells[r * P + p] of detection r's gridHeight x gridWidth
+    /// grid over boxes[r], writing channel c to pointFeatures[(r * totalChannels + channelOffset + c) * P + p].
+    /// </summary>
+    public static void SampleFine(
+        StridedMap fine, ReadOnlySpan<DetectionBox> boxes, ReadOnlySpan<int> cells, int points, int gridHeight, int gridWidth,
+        Span<float> pointFeatures, int totalChannels, int channelOffset)
+    {
+        var map = fine.Map;
+        Check(map, boxes.Length, cells, points, pointFeatures, totalChannels, channelOffset);
+        int[] taps = ArrayPool<int>.Shared.Rent(4 * points);
+        float[] weights = ArrayPool<float>.Shared.Rent(4 * points);
+        try
+        {
+            float scaleX = map.Width * fine.Stride;
+            float scaleY = map.Height * fine.Stride;
+            var data = map.Data.Span;
+            int plane = map.PlaneSize;
+            for (int r = 0; r < boxes.Length; r++)
+            {
+                var box = boxes[r];
+                float bw = box.X1 - box.X0;
+                float bh = box.Y1 - box.Y0;
+                var own = cells.Slice(r * points, points);
+                for (int p = 0; p < points; p++)
+                {
+                    var (u, v) = CellCentre(own[p], gridHeight, gridWidth);
+                    float nx = (box.X0 + (u * bw)) / scaleX;
+                    float ny = (box.Y0 + (v * bh)) / scaleY;
+                    SetTaps(nx, ny, map.Height, map.Width, taps, weights, 4 * p);
+                }
+
+                for (int c = 0; c < map.Channels; c++)
+                {
+                    Gather(data.Slice(c * plane, plane), taps, weights, pointFeatures.Slice(((r * totalChannels) + channelOffset + c) * points, points));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(taps);
+            ArrayPool<float>.Shared.Return(weights);
+        }
+    }
+
+    /// <summary>
+    /// Samples each detection's own single-channel box map (coarse: R x res x res, detection r's plane at
+    /// r * res * res) at its cells, writing to pointFeatures[(r * totalChannels + channelOffset) * P + p].
+    /// </summary>
+    public static void SampleBoxMaps(
+        ReadOnlySpan<float> boxMaps, int resolution, int detections, ReadOnlySpan<int> cells, int points, int gridHeight, int gridWidth,
+        Span<float> pointFeatures, int totalChannels, int channelOffset)
+    {
+        int plane = resolution * resolution;
+        if (boxMaps.Length < detections * plane)
+        {
+            throw new ArgumentException($"Box maps hold {boxMaps.Length} floats; {detections} x {resolution}x{resolution} needed.", nameof(boxMaps));
+        }
+
+        Check(new FeatureMap(ReadOnlyMemory<float>.Empty, 1, resolution, resolution), detections, cells, points, pointFeatures, totalChannels, channelOffset, checkData: false);
+        int[] taps = ArrayPool<int>.Shared.Rent(4 * points);
+        float[] weights = ArrayPool<float>.Shared.Rent(4 * points);
+        try
+        {
+            for (int r = 0; r < detections; r++)
+            {
+                var own = cells.Slice(r * points, points);
+                for (int p = 0; p < points; p++)
+                {
+                    var (u, v) = CellCentre(own[p], gridHeight, gridWidth);
+                    SetTaps(u, v, resolution, resolution, taps, weights, 4 * p);
+                }
+
+                Gather(boxMaps.Slice(r * plane, plane), taps, weights, pointFeatures.Slice(((r * totalChannels) + channelOffset) * points, points));
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(taps);
+            ArrayPool<float>.Shared.Return(weights);
+        }
+    }
+
+    /// <summary>((j + 0.5) / w, (i + 0.5) / h) in float, as the reference's cell_centres.</summary>
+    internal static (float U, float V) CellCentre(int cell, int gridHeight, int gridWidth)
+    {
+        if ((uint)cell >= (uint)(gridHeight * gridWidth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cell), cell, $"Cell index outside the {gridHeight}x{gridWidth} grid.");
+        }
+
+        int i = cell / gridWidth;
+        int j = cell - (i * gridWidth);
+        return ((j + 0.5f) / gridWidth, (i + 0.5f) / gridHeight);
+    }
+
+    /// <summary>
+    /// grid_sample's four taps for normalised [0, 1] (nx, ny) on an h x w map: grid g = 2 n - 1, map pixel
+    /// (g + 1) (size / 2) - 0.5 (ATen's unnormalize for align_corners=False), weights as ATen's bilinear kernel.
+    /// A tap outside the map reads pixel 0 with weight 0 (zero padding without a branch in the channel loop).
+    /// </summary>
+    internal static void SetTaps(float nx, float ny, int height, int width, Span<int> taps, Span<float> weights, int o)
+    {
+        float x = (((2f * nx) - 1f) + 1f) * (width * 0.5f) - 0.5f;
+        float y = (((2f * ny) - 1f) + 1f) * (height * 0.5f) - 0.5f;
+        float xf = MathF.Floor(x);
+        float yf = MathF.Floor(y);
+        float tx = x - xf;
+        float ty = y - yf;
+        int xw = (int)xf;
+        int yn = (int)yf;
+        Set(taps, weights, o + 0, xw, yn, (1f - ty) * (1f - tx), height, width);
+        Set(taps, weights, o + 1, xw + 1, yn, (1f - ty) * tx, height, width);
+        Set(taps, weights, o + 2, xw, yn + 1, ty * (1f - tx), height, width);
+        Set(taps, weights, o + 3, xw + 1, yn + 1, ty * tx, height, width);
+    }
+
+    private static void Set(Span<int> taps, Span<float> weights, int slot, int x, int y, float weight, int height, int width)
+    {
+        bool inside = (uint)x < (uint)width && (uint)y < (uint)height;
+        taps[slot] = inside ? (y * width) + x : 0;
+        weights[slot] = inside ? weight : 0f;
+    }
+
+    private static void Gather(ReadOnlySpan<float> plane, ReadOnlySpan<int> taps, ReadOnlySpan<float> weights, Span<float> output)
+    {
+        // Hot loop (R x C x P): every tap was made a valid plane index by Set, so bounds checks are skipped.
+        ref float p0 = ref MemoryMarshal.GetReference(plane);
+        ref int t = ref MemoryMarshal.GetReference(taps);
+        ref float w = ref MemoryMarshal.GetReference(weights);
+        for (int p = 0; p < output.Length; p++)
+        {
+            int o = 4 * p;
+            output[p] = (Unsafe.Add(ref w, o) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o)))
+                + (Unsafe.Add(ref w, o + 1) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 1)))
+                + (Unsafe.Add(ref w, o + 2) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 2)))
+                + (Unsafe.Add(ref w, o + 3) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 3)));
+        }
+    }
+
+    private static void Check(
+        FeatureMap map, int detections, ReadOnlySpan<int> cells, int points, Span<float> pointFeatures, int totalChannels, int channelOffset, bool checkData = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(points);
+        ArgumentOutOfRangeException.ThrowIfNegative(channelOffset);
+        if (checkData && map.Data.Length < map.Channels * map.PlaneSize)
+        {
+            throw new ArgumentException($"Map data holds {map.Data.Length} floats; {map.Channels}x{map.Height}x{map.Width} needs {map.Channels * map.PlaneSize}.", nameof(map));
+        }
+
+        if (cells.Length < (long)detections * points)
+        {
+            throw new ArgumentException($"Cells hold {cells.Length} indices; {detections} detections x {points} points needed.", nameof(cells));
+        }
+
+        if (channelOffset + map.Channels > totalChannels || pointFeatures.Length < (long)detections * totalChannels * points)
+        {
+            throw new ArgumentException($"Point buffer of {pointFeatures.Length} floats cannot hold channels {channelOffset}..{channelOffset + map.Channels} of {totalChannels} for {detections} x {points} points.", nameof(pointFeatures));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Microsoft.ML.OnnxRuntime;
+using PointRend.Core.Instances;
+
+namespace PointRend.Inference.Instances;
+
+/// <summary>
+/// One instance model folder with its two sessions (detector.onnx, point_head.onnx), created once per process and
+/// shared by every request (Run is thread-safe).
+/// </summary>
+public sealed class InstanceModel : IDisposable
+{
+    private InstanceModel(InstanceManifest manifest, InferenceSession detector, InferenceSession pointHead, ExecutionProviderKind provider)
+    {
+        Manifest = manifest;
+        Detector = detector;
+        PointHead = pointHead;
+        Provider = provider;
+    }
+
+    public InstanceManifest Manifest { get; }
+
+    public string Name => Manifest.Name;
+
+    public InferenceSession Detector { get; }
+
+    public InferenceSession PointHead { get; }
+
+    public ExecutionProviderKind Provider { get; }
+
+    /// <summary>model.json's refinement defaults (784 points, 3 steps for pennfudan).</summary>
+    public MaskRefineOptions DefaultRefine => new(MaskMode.PointRend, Manifest.Mask.Points, Manifest.Mask.Steps);
+
+    /// <exception cref="InvalidDataException">Missing file or model.json disagreeing with the graphs; the message lists every difference.</exception>
+    public static InstanceModel Load(string directory, ExecutionProviderKind provider, int intraOpThreads)
+    {
+        var manifest = InstanceManifest.ReadFolder(directory);
+        foreach (var file in new[] { manifest.Detector.File, manifest.PointHead.File })
+        {
+            if (!File.Exists(Path.Combine(directory, file)))
+            {
+                throw new InvalidDataException($"{Path.Combine(directory, file)} is missing; an instance model folder holds model.json and the detector and point head files it names");
+            }
+        }
+
+        InferenceSession? detector = null;
+        InferenceSession? head = null;
+        try
+        {
+            // ORT would log its own error for every photo without detections (InstanceDetector.IsNoDetectionFailure),
+            // which the engine answers normally; real failures still surface as exceptions.
+            detector = LoadedModel.CreateSession(Path.Combine(directory, manifest.Detector.File), provider, intraOpThreads, quietErrors: true);
+            head = LoadedModel.CreateSession(Path.Combine(directory, manifest.PointHead.File), provider, intraOpThreads);
+            var problems = InstanceContract.Check(
+                manifest,
+                TensorSpec.From(detector.InputMetadata),
+                TensorSpec.From(detector.OutputMetadata),
+                TensorSpec.From(head.InputMetadata),
+                TensorSpec.From(head.OutputMetadata));
+            if (problems.Count == 0)
+            {
+                problems = InstanceContract.Probe(manifest, detector, head);
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md (instance models): {string.Join("; ", problems)}");
+            }
+
+            return new InstanceModel(manifest, detector, head, provider);
+        }
+        catch
+        {
+            detector?.Dispose();
+            head?.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Detector.Dispose();
+        PointHead.Dispose();
+    }
+}
