@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using PointRend.Inference.Instances;
 
 namespace PointRend.Inference;
 
@@ -7,14 +8,21 @@ namespace PointRend.Inference;
 public sealed class ModelCatalog : IDisposable
 {
     private readonly Dictionary<string, LoadedModel> _models;
+    private readonly Dictionary<string, InstanceModel> _instances;
 
-    private ModelCatalog(string modelsPath, string defaultModel, ExecutionProviderKind provider, Dictionary<string, LoadedModel> models)
+    private ModelCatalog(
+        string modelsPath, string defaultModel, ExecutionProviderKind provider, Dictionary<string, LoadedModel> models, Dictionary<string, InstanceModel> instances)
     {
         ModelsPath = modelsPath;
         DefaultModel = defaultModel;
         Provider = provider;
         _models = models;
-        Manifests = new ModelManifests(modelsPath, defaultModel, models.Values.ToDictionary(m => m.Name, m => m.Manifest, StringComparer.Ordinal));
+        _instances = instances;
+        Manifests = new ModelManifests(
+            modelsPath,
+            defaultModel,
+            models.Values.ToDictionary(m => m.Name, m => m.Manifest, StringComparer.Ordinal),
+            instances.Values.ToDictionary(m => m.Name, m => m.Manifest, StringComparer.Ordinal));
     }
 
     /// <summary>The same models' model.json data, for validation and listing.</summary>
@@ -28,7 +36,12 @@ public sealed class ModelCatalog : IDisposable
 
     public IReadOnlyCollection<LoadedModel> Models => _models.Values;
 
+    /// <summary>The instance models (<c>"task": "instance"</c>).</summary>
+    public IReadOnlyCollection<InstanceModel> InstanceModels => _instances.Values;
+
     public bool TryGet(string name, out LoadedModel model) => _models.TryGetValue(name, out model!);
+
+    public bool TryGetInstance(string name, out InstanceModel model) => _instances.TryGetValue(name, out model!);
 
     /// <exception cref="InvalidOperationException">No models folder, no models, unknown default, or provider unavailable.</exception>
     /// <exception cref="InvalidDataException">A model breaks the contract.</exception>
@@ -59,12 +72,20 @@ public sealed class ModelCatalog : IDisposable
         var path = ResolveModelsPath(options.ModelsPath);
         InferenceLog.ModelsPath(logger, path);
         var models = new Dictionary<string, LoadedModel>(StringComparer.Ordinal);
+        var instances = new Dictionary<string, InstanceModel>(StringComparer.Ordinal);
         try
         {
             foreach (var dir in ModelManifests.ModelFolders(path))
             {
                 var model = LoadedModel.Load(dir, provider, options.IntraOpThreads);
                 models.Add(model.Name, model);
+                InferenceLog.ModelLoaded(logger, model.Name, model.Manifest.Version, dir, provider.ToString());
+            }
+
+            foreach (var dir in ModelManifests.InstanceModelFolders(path))
+            {
+                var model = InstanceModel.Load(dir, provider, options.IntraOpThreads);
+                instances.Add(model.Name, model);
                 InferenceLog.ModelLoaded(logger, model.Name, model.Manifest.Version, dir, provider.ToString());
             }
 
@@ -80,10 +101,15 @@ public sealed class ModelCatalog : IDisposable
                 m.Dispose();
             }
 
+            foreach (var m in instances.Values)
+            {
+                m.Dispose();
+            }
+
             throw;
         }
 
-        return new ModelCatalog(path, options.DefaultModel, provider, models);
+        return new ModelCatalog(path, options.DefaultModel, provider, models, instances);
     }
 
     /// <summary>See <see cref="InferenceOptions.ModelsPath"/>.</summary>
@@ -115,6 +141,11 @@ public sealed class ModelCatalog : IDisposable
     public void Dispose()
     {
         foreach (var m in _models.Values)
+        {
+            m.Dispose();
+        }
+
+        foreach (var m in _instances.Values)
         {
             m.Dispose();
         }

@@ -24,11 +24,24 @@ public static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
         var stream = new Option<bool>("--stream") { Description = "send the frames in order over SegmentStream (one stream per --concurrency), as video clients do; needs --server" };
         var fps = new Option<double>("--fps") { Description = "with --stream: frames per second per stream, like a camera (0 = as fast as the server takes them)" };
-        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown, stream, fps };
+        var detections = new Option<int>("--detections") { Description = "instance models: boxes refined per photo (its top ones, repeated when fewer)", DefaultValueFactory = _ => 10 };
+        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown, stream, fps, detections };
         common.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var files = ImageFiles.Expand(result.GetValue(images)!, result.GetValue(limit));
+            if (result.GetValue(common.Server) is null && InstanceBench.InstanceModelFolder(result.GetValue(common.Models), result.GetValue(common.Model)) is { } folder)
+            {
+                var report = InstanceBench.Run(folder, files, result.GetValue(detections), result.GetValue(repeat), result.GetValue(common.Provider)!);
+                Console.WriteLine(report);
+                if (result.GetValue(markdown) is { } reportPath)
+                {
+                    await File.WriteAllTextAsync(reportPath, report, ct);
+                }
+
+                return 0;
+            }
+
             var loaded = files.Select(f =>
             {
                 var bytes = File.ReadAllBytes(f);
