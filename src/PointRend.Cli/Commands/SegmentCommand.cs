@@ -29,7 +29,7 @@ public static class SegmentCommand
             var files = ImageFiles.Expand(result.GetValue(images)!);
             var outDir = result.GetValue(output)!;
             Directory.CreateDirectory(outDir);
-            if (InstanceModels.IsInstance(result.GetValue(common.Models), result.GetValue(common.Model)))
+            if (await InstanceModels.IsInstanceAsync(result.GetValue(common.Server), result.GetValue(common.Models), result.GetValue(common.Model), ct))
             {
                 return await SegmentInstancesAsync(result, common, instance, files, outDir, result.GetValue(overlay), result.GetValue(mode)!, ct);
             }

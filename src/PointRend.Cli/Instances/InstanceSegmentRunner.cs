@@ -43,17 +43,14 @@ public static class InstanceSegmentRunner
         return prediction;
     }
 
-    /// <summary>The instance-id map of a prediction (ids 1..n in order; earlier detections keep shared pixels).</summary>
+    /// <summary>
+    /// The instance-id map of a prediction (ids 1..n in order; earlier detections keep shared pixels; detections past
+    /// 255 are left out, as the API's instance_id_png).
+    /// </summary>
     public static void Draw(InstancePrediction prediction, Span<byte> ids)
     {
-        if (prediction.Instances.Count > InstancePictures.MaxInstances)
-        {
-            throw new ArgumentException(
-                $"{prediction.Instances.Count} detections cannot be drawn into an 8-bit instance-id map (at most {InstancePictures.MaxInstances}); lower --max-detections");
-        }
-
         ids.Clear();
-        for (var k = 0; k < prediction.Instances.Count; k++)
+        for (var k = 0; k < Math.Min(prediction.Instances.Count, InstancePictures.MaxInstances); k++)
         {
             var m = prediction.Instances[k].Mask;
             InstancePictures.Stamp(ids, prediction.Width, prediction.Height, (byte)(k + 1), m.Pixels, m.X, m.Y, m.Width, m.Height);
