@@ -54,6 +54,11 @@ public static class InferenceErrors
         "options.output_width",
         $"output is {width}x{height} ({(long)width * height} pixels); the limit is {o.MaxOutputPixels} pixels (Inference:MaxOutputPixels)");
 
+    /// <summary>An option, output or call the model's task does not take (ErrorReason.TASK_MISMATCH).</summary>
+    public static SegmentationException TaskMismatch(string field, string message) => Invalid(ErrorReason.TaskMismatch, field, message);
+
+    public static SegmentationException InstanceOption(string field, string message) => Invalid(ErrorReason.OptionInvalid, field, message);
+
     public static SegmentationException Cancelled() => new(SegmentationErrorKind.Cancelled, ErrorReason.Cancelled, "the request was cancelled");
 
     /// <summary>Nothing of the exception goes to the caller: its type and text are the server's business (logged by the caller of this).</summary>

@@ -118,7 +118,7 @@ public sealed class LoadedModel : IDisposable
         return problems;
     }
 
-    internal static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads)
+    internal static InferenceSession CreateSession(string path, ExecutionProviderKind provider, int intraOpThreads, bool quietErrors = false)
     {
         if (!File.Exists(path))
         {
@@ -130,6 +130,11 @@ public sealed class LoadedModel : IDisposable
         // side: ORT's default spin-wait keeps one session's idle threads busy while the other needs the cores.
         // Off, a 480x360 PointRend frame went from 75 to 47 ms p50 on 2 cores (docs/benchmarks.md).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (quietErrors)
+        {
+            options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        }
+
         if (intraOpThreads > 0)
         {
             options.IntraOpNumThreads = intraOpThreads;

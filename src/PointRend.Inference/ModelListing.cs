@@ -22,11 +22,35 @@ public static class ModelListing
                 CoarseStride = m.Coarse.Stride,
                 IsDefault = m.Name == models.DefaultModel,
                 ExecutionProvider = executionProvider,
+                Task = ModelTask.Semantic,
             };
             info.Classes.Add(m.Classes.Select(c => new ClassInfo { Id = c.Id, Name = c.Name, ColorRgb = c.ColorRgb }));
             response.Models.Add(info);
         }
 
+        foreach (var m in models.Instances)
+        {
+            var info = new ModelInfo
+            {
+                Name = m.Name,
+                Version = m.Version,
+                DefaultSteps = m.Mask.Steps,
+                DefaultPoints = m.Mask.Points,
+                MaxSteps = Validation.InstanceRules.MaxSteps,
+                MaxPoints = Validation.InstanceRules.MaxPoints(m),
+                CoarseStride = m.Features.Count > 0 ? m.Features.Min(f => f.Stride) : 0,
+                ExecutionProvider = executionProvider,
+                Task = ModelTask.Instance,
+                MaskResolution = m.Mask.OutputResolution,
+            };
+            info.Classes.Add(m.Classes.Select(c => new ClassInfo { Id = c.Id, Name = c.Name, ColorRgb = c.ColorRgb }));
+            response.Models.Add(info);
+        }
+
+        // By name, as the message documents, whatever the task.
+        var ordered = response.Models.OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        response.Models.Clear();
+        response.Models.Add(ordered);
         return response;
     }
 }

@@ -25,13 +25,16 @@ public sealed partial class SegmentProcessor
 
         var image = new Image { Encoded = ByteString.CopyFrom(PngEncoder.EncodeRgb(SyntheticFrame(), WarmupWidth, WarmupHeight).Span) };
         var run = 0;
-        foreach (var model in Catalog.Models)
+        var requests = Catalog.Models.Select(m => (m.Name, new SegmentOptions { Model = m.Name, Mode = Contracts.V1.RenderMode.Pointrend }))
+            .Concat(Catalog.InstanceModels.Select(m => (m.Name, new SegmentOptions { Model = m.Name })));
+        foreach (var (name, options) in requests)
         {
+            // A synthetic frame has no people: for instance models this warms decode and the detector, not the point head.
             var request = new SegmentRequest
             {
-                CorrelationId = $"warmup-{model.Name}",
+                CorrelationId = $"warmup-{name}",
                 Image = image,
-                Options = new SegmentOptions { Model = model.Name, Mode = Contracts.V1.RenderMode.Pointrend },
+                Options = options,
             };
             var start = Stopwatch.GetTimestamp();
             var last = start;
@@ -43,7 +46,7 @@ public sealed partial class SegmentProcessor
                 run++;
             }
 
-            InferenceLog.WarmedUp(_logger, model.Name, frames, Stopwatch.GetElapsedTime(start).TotalMilliseconds, Stopwatch.GetElapsedTime(last).TotalMilliseconds);
+            InferenceLog.WarmedUp(_logger, name, frames, Stopwatch.GetElapsedTime(start).TotalMilliseconds, Stopwatch.GetElapsedTime(last).TotalMilliseconds);
         }
 
         return run;

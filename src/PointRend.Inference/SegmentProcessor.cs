@@ -68,7 +68,12 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         var start = Stopwatch.GetTimestamp();
         var options = request.Options ?? new SegmentOptions();
         var plan = _validator.Validate(request.Image, options);
-        var model = Catalog.TryGet(plan.Model.Name, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.Model.Name, Catalog.Manifests.Names);
+        if (plan.Instance is not null)
+        {
+            return ProcessInstance(request, plan, start, ct);
+        }
+
+        var model = Catalog.TryGet(plan.ModelName, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.ModelName, Catalog.Manifests.Names);
         ct.ThrowIfCancellationRequested();
 
         var image = Decode(request.Image!);
@@ -77,7 +82,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render, runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render!, runOptions);
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -35,7 +35,7 @@ public sealed class SegmentProcessorTests(ModelFixture fixture) : IClassFixture<
         // Own processor: the warm-up count comes from its options.
         using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = frames }, NullLoggerFactory.Instance);
 
-        Assert.Equal(frames * processor.Catalog.Models.Count, processor.WarmUp(CancellationToken.None));
+        Assert.Equal(frames * (processor.Catalog.Models.Count + processor.Catalog.InstanceModels.Count), processor.WarmUp(CancellationToken.None));
     }
 
     [Fact]

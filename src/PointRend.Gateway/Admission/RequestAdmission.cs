@@ -35,7 +35,7 @@ public sealed class RequestAdmission(RequestValidator validator, IOptions<Gatewa
                 SegmentationErrorKind.ResourceExhausted,
                 ErrorReason.CostLimit,
                 $"the request would cost {plan.Cost:N0} work units ({plan.InputWidth}x{plan.InputHeight} in, {plan.OutputWidth}x{plan.OutputHeight} out, " +
-                $"{plan.Render.Mode} with {plan.Render.Steps} steps of {plan.Render.PointsPerStep} points); one request may cost " +
+                $"{plan.Work}); one request may cost " +
                 $"{o.MaxRequestCost:N0} ({GatewayOptions.SectionName}:{nameof(GatewayOptions.MaxRequestCost)}): send a smaller image or output, " +
                 "or fewer steps or points");
         }

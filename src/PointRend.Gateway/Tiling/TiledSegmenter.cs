@@ -15,7 +15,8 @@ namespace PointRend.Gateway.Tiling;
 /// </summary>
 /// <remarks>
 /// Tiles run at input resolution, so a request for another output size is not tiled. The uncertainty map is stitched
-/// from the tiles' own maps, like the labels.
+/// from the tiles' own maps, like the labels. Instance models are never tiled (Segment runs them whole; SegmentTiled
+/// refuses them with TASK_MISMATCH).
 /// </remarks>
 public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManifests models, TilingOptions options, InferenceOptions limits)
 {
@@ -24,10 +25,20 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
 
     /// <summary>True when the image is larger than the tile size and the output is at input resolution.</summary>
     public bool ShouldTile(SegmentRequest request) =>
-        options.TileSize > 0 && Size(request) is { } size && (size.Width > options.TileSize || size.Height > options.TileSize) && AtInputSize(request, size);
+        options.TileSize > 0 && models.FindInstance(request.Options?.Model) is null && Size(request) is { } size && (size.Width > options.TileSize || size.Height > options.TileSize) && AtInputSize(request, size);
 
     public async Task<SegmentResponse> RunAsync(SegmentRequest request, JobContext job, Func<TileResult, Task>? onTile, CancellationToken cancellationToken)
     {
+        if (models.FindInstance(request.Options?.Model) is { } instance)
+        {
+            // Refused rather than stitched: instances crossing tile borders would need merging, and the detector resizes
+            // any photo to about 384x512 anyway, so one untiled run is both correct and cheaper.
+            throw InferenceErrors.TaskMismatch(
+                "options.model",
+                $"SegmentTiled does not tile instance models and '{instance.Name}' is one: its detector resizes every photo to " +
+                $"{instance.Input.Resize.ShortSide} px on the shorter side, so send the whole image with Segment");
+        }
+
         var start = Stopwatch.GetTimestamp();
         var image = Decode(request);
         if (!AtInputSize(request, (image.Width, image.Height)))

@@ -46,7 +46,9 @@ public sealed class InstanceModel : IDisposable
         InferenceSession? head = null;
         try
         {
-            detector = LoadedModel.CreateSession(Path.Combine(directory, manifest.Detector.File), provider, intraOpThreads);
+            // ORT would log its own error for every photo without detections (InstanceDetector.IsNoDetectionFailure),
+            // which the engine answers normally; real failures still surface as exceptions.
+            detector = LoadedModel.CreateSession(Path.Combine(directory, manifest.Detector.File), provider, intraOpThreads, quietErrors: true);
             head = LoadedModel.CreateSession(Path.Combine(directory, manifest.PointHead.File), provider, intraOpThreads);
             var problems = InstanceContract.Check(
                 manifest,

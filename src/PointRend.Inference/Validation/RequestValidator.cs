@@ -18,7 +18,13 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
     public RequestPlan Validate(Image? image, SegmentOptions? options)
     {
         var o = options ?? new SegmentOptions();
+        if (models.FindInstance(o.Model) is { } instance)
+        {
+            return InstanceRules.Validate(instance, o, Probe(image));
+        }
+
         var model = models.Find(o.Model) ?? throw InferenceErrors.UnknownModel(o.Model.Length == 0 ? models.DefaultModel : o.Model, models.Names);
+        InstanceRules.RefuseInstanceFields(o, model.Name);
         var mode = o.Mode switch
         {
             ProtoRenderMode.Unspecified or ProtoRenderMode.Pointrend => RenderMode.PointRend,
@@ -60,7 +66,7 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
         var steps = o.SubdivisionSteps == 0 ? StepsToReach(model, model.Defaults.Steps, width, height, outW, outH) : o.SubdivisionSteps;
         var points = o.PointsPerStep == 0 ? model.Defaults.Points : o.PointsPerStep;
         var render = new RenderOptions(mode, steps, points, outH, outW);
-        return new RequestPlan(model, render, width, height, RequestCost.Of(render, width, height, tile));
+        return new RequestPlan(model.Name, render, null, width, height, RequestCost.Of(render, width, height, tile));
     }
 
     /// <summary>Only images at input resolution and larger than a tile are tiled (see TiledSegmenter).</summary>

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using PointRend.Contracts.V1;
+using PointRend.Inference.Instances;
+using PointRend.Inference.Validation;
+
+namespace PointRend.Inference;
+
+public sealed partial class SegmentProcessor
+{
+    /// <summary>An instance model's request: decode, detector, mask refinement for every kept detection, encode.</summary>
+    private SegmentResponse ProcessInstance(SegmentRequest request, RequestPlan plan, long start, CancellationToken ct)
+    {
+        var model = Catalog.TryGetInstance(plan.ModelName, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.ModelName, Catalog.Manifests.Names);
+        ct.ThrowIfCancellationRequested();
+
+        var image = Decode(request.Image!);
+        var decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        ct.ThrowIfCancellationRequested();
+
+        using var runOptions = new RunOptions();
+        using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
+        using var result = InstanceEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Instance!, runOptions);
+        ct.ThrowIfCancellationRequested();
+
+        var encodeStart = Stopwatch.GetTimestamp();
+        var response = new SegmentResponse
+        {
+            CorrelationId = request.CorrelationId,
+            Model = model.Name,
+            ModelVersion = model.Manifest.Version,
+            Width = image.Width,
+            Height = image.Height,
+            PointsRefined = (int)Math.Min(int.MaxValue, result.PointsPredicted),
+            MaskResolution = result.MaskResolution,
+        };
+        InstanceOutputEncoder.Encode(request.Options?.Outputs, model.Manifest, result, image.Rgb.Span, response);
+        response.Timings = new Timings
+        {
+            DecodeMs = decodeMs,
+            CoarseMs = result.DetectorMs,
+            RefineMs = result.RefineMs + result.PasteMs,
+            EncodeMs = Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds,
+            TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+        };
+        return response;
+    }
+}
