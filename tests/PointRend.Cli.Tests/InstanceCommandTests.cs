@@ -57,6 +57,26 @@ public sealed class InstanceCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task InProcessAndServer_WriteIdenticalInstanceResults()
+    {
+        string[] images = [TestPaths.PennFudanImage("PennPed00025"), TestPaths.PennFudanImage("FudanPed00020")];
+        await using var server = await GatewayServer.StartAsync();
+        var local = Path.Combine(_dir, "local");
+        var remote = Path.Combine(_dir, "remote");
+
+        Assert.Equal(0, await SegmentCommandTests.RunAsync(["segment", "--model", "pennfudan", .. images, "--out", local, "--score-threshold", "0.1"]).DefaultTimeout());
+        Assert.Equal(0, await SegmentCommandTests.RunAsync(
+            ["segment", "--model", "pennfudan", .. images, "--out", remote, "--score-threshold", "0.1", "--server", server.Address]).DefaultTimeout());
+
+        foreach (var name in images.Select(Path.GetFileNameWithoutExtension))
+        {
+            Assert.NotEmpty(CocoResults.FromJson(File.ReadAllBytes(Path.Combine(local, name + ".json"))));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, name + ".json")), File.ReadAllBytes(Path.Combine(remote, name + ".json")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(local, name + ".png")), File.ReadAllBytes(Path.Combine(remote, name + ".png")));
+        }
+    }
+
+    [Fact]
     public async Task Eval_OfAnInstanceModelWithoutMasks_SaysWhatIsMissing()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(

@@ -20,7 +20,7 @@ public sealed class InstanceModelQualityTests
     {
         var samples = PennFudanSplit.FromDirectories(
             Path.Combine(TestPaths.PennFudan, "PNGImages"), Path.Combine(TestPaths.PennFudan, "PedMasks"), "val", 0);
-        await using var backend = new InProcessInstanceBackend(null, "cpu");
+        await using var backend = InstanceBackends.Open(null, null, "cpu");
         var request = new InstanceRequest("pennfudan", MaskMode.PointRend, 0, 0, 0f, 100);
         var report = await InstanceDatasetEvaluator.RunAsync(
             backend, samples, "val", request, [MaskMode.Coarse, MaskMode.Grid, MaskMode.PointRend], null, CancellationToken.None);

@@ -1,3 +1,5 @@
+using PointRend.Cli.Backends;
+
 namespace PointRend.Cli.Instances;
 
 /// <summary>Where instance requests run: the engine in this process, or a gateway over gRPC.</summary>
@@ -11,7 +13,7 @@ public interface IInstanceBackend : IAsyncDisposable
 
 public static class InstanceBackends
 {
-    /// <summary>A gRPC backend when <paramref name="server"/> is given, else the engine in-process.</summary>
+    /// <summary>Through a gateway when <paramref name="server"/> is given, else through the SegmentProcessor in-process.</summary>
     public static IInstanceBackend Open(string? server, string? modelsPath, string provider) =>
-        string.IsNullOrEmpty(server) ? new InProcessInstanceBackend(modelsPath, provider) : new GrpcInstanceBackend(server);
+        new InstanceClient(SegmentBackends.Open(server, modelsPath, provider));
 }

@@ -12,5 +12,5 @@ public sealed record InstanceRequest(string Model, MaskMode Mode, int Points, in
 /// <summary>One detection in image pixels.</summary>
 public sealed record PredictedInstance(int ClassId, double Score, PixelBox Box, CroppedMask Mask);
 
-/// <summary>An image's detections, in the engine's order (descending score), and the time each stage took.</summary>
-public sealed record InstancePrediction(int Width, int Height, IReadOnlyList<PredictedInstance> Instances, double DetectorMs, double RefineMs, double PasteMs);
+/// <summary>An image's detections, in the engine's order (descending score), and the time of the detector and of the masks (refinement and paste).</summary>
+public sealed record InstancePrediction(int Width, int Height, IReadOnlyList<PredictedInstance> Instances, double DetectorMs, double RefineMs);

@@ -6,30 +6,32 @@ using EngineMode = PointRend.Core.Instances.MaskMode;
 
 namespace PointRend.Cli.Instances;
 
-/// <summary>Instance requests to a gateway: Segment with the instance options, masks back as COCO RLE.</summary>
-public sealed class GrpcInstanceBackend(string server) : IInstanceBackend
+/// <summary>
+/// Instance requests through a segment backend, in-process (the SegmentProcessor the gateway's workers run) or a
+/// gateway over gRPC: Segment with the instance options, masks back as COCO RLE. Both paths build and read the same
+/// messages, so their results can be compared detection for detection.
+/// </summary>
+public sealed class InstanceClient(ISegmentBackend backend) : IInstanceBackend
 {
     // The API reads score_threshold 0 as "the default" (0.5); the smallest positive float keeps every detection the
     // graph returns (it already drops those under 0.05), which is what COCO evaluation scores.
     private const float KeepAll = 1e-6f;
 
-    private readonly GrpcBackend _grpc = new(server);
-
-    public string Description => server;
+    public string Description => backend.Description;
 
     public async Task<InstancePrediction> SegmentAsync(byte[] encoded, InstanceRequest request, CancellationToken cancellationToken)
     {
-        var response = await _grpc.SegmentAsync(ToProto(encoded, request), cancellationToken);
+        var response = await backend.SegmentAsync(ToProto(encoded, request), cancellationToken);
         if (response.Instances.Count == 0 && response.ClassPng.Length + response.ClassRaw.Length > 0)
         {
-            throw new InvalidOperationException($"{server} answered for model '{request.Model}' with a semantic label map, not instances");
+            throw new InvalidOperationException($"{backend.Description} answered for model '{request.Model}' with a semantic label map, not instances");
         }
 
         int w = response.Width, h = response.Height;
         var instances = response.Instances.Select(i => new PredictedInstance(
             i.ClassId, i.Score, new PixelBox(i.Box.X0, i.Box.Y0, i.Box.X1, i.Box.Y1), CroppedMask.FromRle(i.RleCounts.ToArray(), h, w))).ToList();
         var t = response.Timings;
-        return new InstancePrediction(w, h, instances, t?.CoarseMs ?? 0, t?.RefineMs ?? 0, 0);
+        return new InstancePrediction(w, h, instances, t?.CoarseMs ?? 0, t?.RefineMs ?? 0);
     }
 
     public static SegmentRequest ToProto(byte[] encoded, InstanceRequest request) => new()
@@ -54,5 +56,5 @@ public sealed class GrpcInstanceBackend(string server) : IInstanceBackend
         CorrelationId = request.Model,
     };
 
-    public ValueTask DisposeAsync() => _grpc.DisposeAsync();
+    public ValueTask DisposeAsync() => backend.DisposeAsync();
 }
