@@ -38,7 +38,29 @@ public sealed class DistributedModeTests(TwoWorkers cluster) : IClassFixture<Two
     public void TheDistributedGatewayLoadsNoModelSession()
     {
         Assert.Null(cluster.Gateway.Services.GetService<SegmentProcessor>());
-        Assert.Equal("camvid", Assert.Single(cluster.Gateway.Services.GetRequiredService<ModelManifests>().Names));
+        Assert.Equal(["camvid", "pennfudan"], cluster.Gateway.Services.GetRequiredService<ModelManifests>().Names);
+    }
+
+    [Fact]
+    public async Task InstancesThroughWorkersEqualTheEmbeddedPipelinesInstances()
+    {
+        var options = new SegmentOptions
+        {
+            Model = "pennfudan",
+            Outputs = new OutputSelection { InstanceRle = true, InstanceMaskPng = true, InstanceIdPng = true, OverlayPng = true },
+        };
+        var request = Request(TestPaths.PennFudanImage("PennPed00065"), "people", options);
+
+        var distributed = await cluster.Gateway.Client.SegmentAsync(request).ResponseAsync.DefaultTimeout();
+        using var processor = SegmentProcessor.Create(new InferenceOptions { WarmupFrames = 0 }, NullLoggerFactory.Instance);
+        var embedded = processor.Process(request, CancellationToken.None);
+
+        Assert.Equal(("pennfudan", embedded.ModelVersion), (distributed.Model, distributed.ModelVersion));
+        Assert.NotEmpty(distributed.Instances);
+        Assert.Equal((embedded.Width, embedded.Height, embedded.MaskResolution), (distributed.Width, distributed.Height, distributed.MaskResolution));
+        Assert.Equal(embedded.Instances, distributed.Instances);
+        Assert.Equal(embedded.InstanceIdPng, distributed.InstanceIdPng);
+        Assert.Equal(embedded.OverlayPng, distributed.OverlayPng);
     }
 
     [Fact]

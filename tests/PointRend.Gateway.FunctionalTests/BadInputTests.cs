@@ -29,6 +29,11 @@ public sealed class BadInputTests(GatewayFixture fixture) : IClassFixture<Gatewa
         ["output too large"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { OutputWidth = 100_000, OutputHeight = 100_000 }), StatusCode.InvalidArgument, "options.output_width", "Inference:MaxOutputPixels", "OUTPUT_TOO_LARGE"),
         ["dense 4096x4096 over the cost limit"] = (() => TestImages.Encoded(TestImages.ForgedPng(4096, 4096), new SegmentOptions { Mode = RenderMode.Dense }), StatusCode.ResourceExhausted, null, "Gateway:MaxRequestCost", "COST_LIMIT"),
         ["unknown mode"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = (RenderMode)42 }), StatusCode.InvalidArgument, "options.mode", "42", "OPTION_INVALID"),
+        ["semantic output of an instance model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "pennfudan", Outputs = new OutputSelection { ClassPng = true } }), StatusCode.InvalidArgument, "options.outputs.class_png", "is an instance model", "TASK_MISMATCH"),
+        ["render mode of an instance model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "pennfudan", Mode = RenderMode.Dense }), StatusCode.InvalidArgument, "options.mode", "options.mask_mode", "TASK_MISMATCH"),
+        ["instance output of a semantic model"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Outputs = new OutputSelection { InstanceIdPng = true } }), StatusCode.InvalidArgument, "options.outputs.instance_id_png", "is a semantic model", "TASK_MISMATCH"),
+        ["score threshold above 1"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "pennfudan", ScoreThreshold = 1.5f }), StatusCode.InvalidArgument, "options.score_threshold", "1.5", "OPTION_INVALID"),
+        ["instance steps above max"] = (() => TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Model = "pennfudan", SubdivisionSteps = 9 }), StatusCode.InvalidArgument, "options.subdivision_steps", "MaxSteps", "OPTION_INVALID"),
     };
 
     [Theory]
