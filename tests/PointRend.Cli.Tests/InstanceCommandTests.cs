@@ -77,6 +77,25 @@ public sealed class InstanceCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Figure_DrawsTheSixPanelsWithEachStepsPoints()
+    {
+        var file = Path.Combine(_dir, "figure.png");
+        Assert.Equal(0, await SegmentCommandTests.RunAsync(
+            ["figure", "--model", "pennfudan", TestPaths.PennFudanImage("PennPed00040"), "--out", file, "--panel-height", "96"]).DefaultTimeout());
+
+        var png = ImageResult.FromMemory(File.ReadAllBytes(file), ColorComponents.RedGreenBlue);
+        Assert.Equal(96, png.Height);
+        // Red point dots (255, 32, 32) only in the last three panels (the subdivision steps): count them per column.
+        var columns = Enumerable.Range(0, png.Width).Where(x => Enumerable.Range(0, png.Height).Any(y =>
+        {
+            var o = ((y * png.Width) + x) * 3;
+            return png.Data[o] == 255 && png.Data[o + 1] == 32 && png.Data[o + 2] == 32;
+        })).ToList();
+        Assert.NotEmpty(columns);
+        Assert.True(columns.Min() > png.Width / 2, $"point dots start at column {columns.Min()} of {png.Width}, before the step panels");
+    }
+
+    [Fact]
     public async Task Eval_OfAnInstanceModelWithoutMasks_SaysWhatIsMissing()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(
