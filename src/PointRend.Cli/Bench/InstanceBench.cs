@@ -45,6 +45,9 @@ public static class InstanceBench
         var refine = Modes.ToDictionary(m => m.Name, _ => new List<double>());
         var paste = Modes.ToDictionary(m => m.Name, _ => new List<double>());
         var points = Modes.ToDictionary(m => m.Name, _ => 0L);
+        var headOnly = new List<double>();
+        var features = new float[detections * model.Manifest.PointHead.InChannels * model.Manifest.Mask.Points];
+        var headLogits = new float[detections * model.Manifest.Mask.Points];
         using var runOptions = new RunOptions();
         var head = new OnnxBoxPointHead(model, runOptions);
         for (var pass = -1; pass < repeat; pass++)
@@ -73,6 +76,19 @@ public static class InstanceBench
                     detector.Add(detectorMs);
                 }
 
+                // The point head alone on PointRend's batches (grid + steps, all detections per call): the rest of
+                // "refine" is sampling, selection, upsampling and scatter in PointRend.Core.
+                start = Stopwatch.GetTimestamp();
+                for (var call = 0; call <= model.Manifest.Mask.Steps; call++)
+                {
+                    head.Predict(features, detections, model.Manifest.Mask.Points, headLogits);
+                }
+
+                if (pass >= 0)
+                {
+                    headOnly.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+
                 foreach (var (name, options) in Modes)
                 {
                     start = Stopwatch.GetTimestamp();
@@ -99,6 +115,8 @@ public static class InstanceBench
         sb.AppendLine(CultureInfo.InvariantCulture, $"Model {model.Name} {model.Manifest.Version}, in-process ({kind}), {photos.Count} photos x {repeat} passes, {detections} detections per photo, {Environment.ProcessorCount} cores; medians.");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Detector (resize + detector.onnx): {detectorP50:F1} ms per photo.");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Point head alone on PointRend's {model.Manifest.Mask.Steps + 1} batches of {detections} x {model.Manifest.Mask.Points} points: {Median(headOnly):F1} ms.");
         sb.AppendLine();
         sb.AppendLine("| mask mode | points per photo | refine ms | per detection ms | paste ms | refine + paste vs detector |");
         sb.AppendLine("|---|---|---|---|---|---|");
