@@ -7,4 +7,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(FairnessCommand.Create());
 root.Subcommands.Add(VideoCommand.Create());
+root.Subcommands.Add(FigureCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -12,7 +12,7 @@ namespace PointRend.Inference;
 /// </summary>
 public static class InstancePictures
 {
-    /// <summary>Ids are bytes: at most 255 detections can be drawn.</summary>
+    /// <summary>Ids are bytes: the first 255 detections are drawn, later ones left out (as the API's instance_id_png says).</summary>
     public const int MaxInstances = 255;
 
     // Tableau 10 and a few more: neighbouring detections (consecutive ids) get colours far apart.
@@ -30,16 +30,11 @@ public static class InstancePictures
         return (Palette[c], Palette[c + 1], Palette[c + 2]);
     }
 
-    /// <summary>Writes the id map of <paramref name="masks"/> (in order, ids 1..n) into <paramref name="ids"/>.</summary>
+    /// <summary>Writes the id map of <paramref name="masks"/> (in order, ids 1..n, n at most 255) into <paramref name="ids"/>.</summary>
     public static void InstanceIds(IReadOnlyList<PastedMask> masks, int width, int height, Span<byte> ids)
     {
-        if (masks.Count > MaxInstances)
-        {
-            throw new ArgumentException($"{masks.Count} detections cannot be drawn into an 8-bit instance-id map (at most {MaxInstances}); lower the maximum detections");
-        }
-
         ids.Slice(0, checked(width * height)).Clear();
-        for (var k = 0; k < masks.Count; k++)
+        for (var k = 0; k < Math.Min(masks.Count, MaxInstances); k++)
         {
             var m = masks[k];
             Stamp(ids, width, height, (byte)(k + 1), m.Bits, m.Left, m.Top, m.Width, m.Height);

@@ -1,4 +1,5 @@
 using PointRend.Cli.Evaluation;
+using PointRend.Testing;
 
 namespace PointRend.Cli.Tests;
 
@@ -8,9 +9,9 @@ public sealed class PennFudanSplitTests
     public void ValSplit_IsEveryFifthPhotoInNameOrder_AsTrainingChoseIt()
     {
         // training/pennfudan.py: sorted names, index % 5 == 4 -> 24 val photos, FudanPed00005 ... PennPed00070.
-        var val = PennFudanSplit.FromDirectories(PennFudanPaths.Images, PennFudanPaths.Masks, "val", 0);
-        var train = PennFudanSplit.FromDirectories(PennFudanPaths.Images, PennFudanPaths.Masks, "train", 0);
-        var all = PennFudanSplit.FromDirectories(PennFudanPaths.Images, PennFudanPaths.Masks, "all", 0);
+        var val = PennFudanSplit.FromDirectories(Path.Combine(TestPaths.PennFudan, "PNGImages"), Path.Combine(TestPaths.PennFudan, "PedMasks"), "val", 0);
+        var train = PennFudanSplit.FromDirectories(Path.Combine(TestPaths.PennFudan, "PNGImages"), Path.Combine(TestPaths.PennFudan, "PedMasks"), "train", 0);
+        var all = PennFudanSplit.FromDirectories(Path.Combine(TestPaths.PennFudan, "PNGImages"), Path.Combine(TestPaths.PennFudan, "PedMasks"), "all", 0);
         Assert.Equal(24, val.Count);
         Assert.Equal(96, train.Count);
         Assert.Equal("FudanPed00005", val[0].Name);
@@ -22,7 +23,7 @@ public sealed class PennFudanSplitTests
     [Fact]
     public void Instances_AreTheMaskIdsInOrderCoveringEveryLabelledPixel()
     {
-        var sample = PennFudanSplit.FromDirectories(PennFudanPaths.Images, PennFudanPaths.Masks, "val", 1)[0];
+        var sample = PennFudanSplit.FromDirectories(Path.Combine(TestPaths.PennFudan, "PNGImages"), Path.Combine(TestPaths.PennFudan, "PedMasks"), "val", 1)[0];
         Assert.EndsWith("FudanPed00005_mask.png", sample.MaskPath);
         var (instances, width, height) = sample.ReadInstances();
         Assert.Equal((335, 344), (width, height));
@@ -48,7 +49,7 @@ public sealed class PennFudanSplitTests
         var dir = Directory.CreateTempSubdirectory("pointrend-pf-").FullName;
         try
         {
-            File.Copy(Path.Combine(PennFudanPaths.Images, "FudanPed00001.png"), Path.Combine(dir, "FudanPed00001.png"));
+            File.Copy(Path.Combine(Path.Combine(TestPaths.PennFudan, "PNGImages"), "FudanPed00001.png"), Path.Combine(dir, "FudanPed00001.png"));
             var masks = Directory.CreateDirectory(Path.Combine(dir, "masks")).FullName;
             var error = Assert.Throws<FileNotFoundException>(() => PennFudanSplit.FromDirectories(dir, masks, "all", 0));
             Assert.Contains("FudanPed00001_mask.png", error.Message);

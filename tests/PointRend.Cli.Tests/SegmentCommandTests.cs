@@ -43,7 +43,7 @@ public sealed class SegmentCommandTests : IDisposable
 
     internal static Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand { SegmentCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), FairnessCommand.Create(), VideoCommand.Create() };
+        var root = new RootCommand { SegmentCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), FairnessCommand.Create(), VideoCommand.Create(), FigureCommand.Create() };
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return root.Parse(args).InvokeAsync(config);
     }

@@ -56,11 +56,13 @@ public sealed class InstancePicturesTests : IDisposable
     }
 
     [Fact]
-    public void MoreDetectionsThanIdsCanHold_AreRefusedWithTheLimit()
+    public void DetectionsPast255_AreLeftOut()
     {
-        var many = Enumerable.Repeat(_masks[2], InstancePictures.MaxInstances + 1).ToArray();
-        var error = Assert.Throws<ArgumentException>(() => InstancePictures.InstanceIdPng(many, Width, Height));
-        Assert.Contains("255", error.Message);
+        // 256 copies of the first mask, then the second: only ids 1..255 fit a byte, so the second is not drawn.
+        var many = Enumerable.Repeat(_masks[0], InstancePictures.MaxInstances + 1).Append(_masks[1]).ToArray();
+        var png = ImageResult.FromMemory(InstancePictures.InstanceIdPng(many, Width, Height), ColorComponents.Grey);
+        Assert.Equal(30, png.Data.Count(v => v == 1));
+        Assert.Equal(30, png.Data.Count(v => v != 0));
     }
 
     public void Dispose()

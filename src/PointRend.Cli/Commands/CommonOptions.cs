@@ -42,8 +42,12 @@ public sealed class CommonOptions
 
     public static Option<string> ModeOption(string defaultMode = "pointrend")
     {
-        var option = new Option<string>("--mode") { Description = "coarse, pointrend or dense", DefaultValueFactory = _ => defaultMode };
-        option.AcceptOnlyFromAmong("coarse", "pointrend", "dense");
+        var option = new Option<string>("--mode")
+        {
+            Description = "coarse, pointrend or dense; instance models also take grid (the point head on the 28x28 grid, no subdivision)",
+            DefaultValueFactory = _ => defaultMode,
+        };
+        option.AcceptOnlyFromAmong("coarse", "pointrend", "dense", "grid");
         return option;
     }
 
@@ -51,6 +55,7 @@ public sealed class CommonOptions
     {
         "coarse" => RenderMode.Coarse,
         "dense" => RenderMode.Dense,
-        _ => RenderMode.Pointrend,
+        "pointrend" => RenderMode.Pointrend,
+        _ => throw new ArgumentException($"--mode is '{mode}'; semantic models take coarse, pointrend or dense (grid is for instance models)"),
     };
 }

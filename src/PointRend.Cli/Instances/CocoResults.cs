@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using PointRend.Core.Evaluation.Instances;
 using PointRend.Core.Instances;
@@ -26,10 +27,11 @@ public sealed record CocoResult(int CategoryId, double Score, double[] Bbox, int
 /// <summary>Writes and reads a list of <see cref="CocoResult"/> as JSON.</summary>
 public static class CocoResults
 {
+    /// <remarks>Relaxed escaping: RLE strings use '`', '&lt;' and '&gt;', which the default encoder writes as \u0060 etc.</remarks>
     public static byte[] ToJson(IEnumerable<CocoResult> results)
     {
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartArray();
             foreach (var r in results)
