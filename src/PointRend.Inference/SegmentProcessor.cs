@@ -27,6 +27,13 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         _options = options;
         _logger = logger;
         _validator = new RequestValidator(catalog.Manifests, options);
+        foreach (var model in catalog.Models)
+        {
+            if (options.PointHead == "mlp" && model.MlpHeadProblem is { } reason)
+            {
+                InferenceLog.MlpPointHeadUnavailable(logger, model.Name, reason);
+            }
+        }
     }
 
     public ModelCatalog Catalog { get; }
@@ -68,6 +75,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         var start = Stopwatch.GetTimestamp();
         var options = request.Options ?? new SegmentOptions();
         var plan = _validator.Validate(request.Image, options);
+
         var model = Catalog.TryGet(plan.Model.Name, out var loaded) ? loaded : throw InferenceErrors.UnknownModel(plan.Model.Name, Catalog.Manifests.Names);
         ct.ThrowIfCancellationRequested();
 
@@ -77,7 +85,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render, runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render, runOptions, _options.PointHead == "onnx");
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -60,6 +60,32 @@ public class PointSelectionTests
         Assert.Equal(expected, selected);
     }
 
+    [Theory]
+    [InlineData(1, float.NegativeInfinity)]
+    [InlineData(500, float.NegativeInfinity)]
+    [InlineData(4096, float.NegativeInfinity)]
+    [InlineData(500, -1.5f)]
+    [InlineData(4096, -2.5f)]
+    public void UncertainCells_AreTheSameSet_InRasterOrder_AboveTheFloor(int count, float floor)
+    {
+        // The renderer's variant: the cells SelectMostUncertain picks among those above the floor, ascending.
+        var random = new Random(count);
+        var uncertainty = new float[4096];
+        for (int i = 0; i < uncertainty.Length; i++)
+        {
+            float coarse = -random.Next(4);
+            uncertainty[i] = random.Next(3) == 0 ? coarse : coarse - random.Next(1, 64) * 1e-6f;
+        }
+
+        var expected = Enumerable.Range(0, uncertainty.Length).Where(i => uncertainty[i] > floor)
+            .OrderByDescending(i => uncertainty[i]).ThenBy(i => i).Take(count).Order().ToArray();
+        var selected = new int[count];
+
+        int n = PointSelection.SelectUncertainCells(uncertainty, count, floor, selected);
+
+        Assert.Equal(expected, selected[..n]);
+    }
+
     [Fact]
     public void CountBelowOne_Throws()
     {

@@ -60,6 +60,67 @@ public static class PointSelection
         }
     }
 
+    /// <summary>
+    /// The same cells as <see cref="SelectMostUncertain"/> among those with uncertainty above <paramref name="floor"/>
+    /// (all cells when floor is negative infinity), returned in ascending raster order instead of by uncertainty:
+    /// the renderer only needs the set, and the point head and the scatter run fastest in raster order, so the
+    /// O(P log P) sort of the public method is skipped.
+    /// </summary>
+    internal static int SelectUncertainCells(ReadOnlySpan<float> uncertainty, int count, float floor, Span<int> selected)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int cells = uncertainty.Length;
+        uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
+        try
+        {
+            // Cells at or below the floor get key 0, which no float maps to but one NaN bit pattern (0xFFFFFFFF),
+            // so the radix select never picks them while it takes at most the eligible count.
+            bool bounded = !float.IsNegativeInfinity(floor);
+            int eligible = 0;
+            for (int i = 0; i < cells; i++)
+            {
+                float u = uncertainty[i];
+                uint key = !bounded || u > floor ? SortableKey(u) : 0u;
+                keys[i] = key;
+                eligible += key != 0 ? 1 : 0;
+            }
+
+            int take = Math.Min(count, eligible);
+            if (selected.Length < take)
+            {
+                throw new ArgumentException($"Output holds {selected.Length} indices; {take} will be selected.", nameof(selected));
+            }
+
+            var keySpan = keys.AsSpan(0, cells);
+            if (take == 0)
+            {
+                return 0;
+            }
+
+            if (take == eligible)
+            {
+                int n = 0;
+                for (int i = 0; i < cells; i++)
+                {
+                    if (keySpan[i] != 0)
+                    {
+                        selected[n++] = i;
+                    }
+                }
+
+                return take;
+            }
+
+            uint threshold = FindThreshold(keySpan, take, out int takeAtThreshold);
+            Collect(keySpan, threshold, takeAtThreshold, selected);
+            return take;
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(keys);
+        }
+    }
+
     /// <summary>Monotone map from float to uint: a &lt; b (as floats) iff key(a) &lt; key(b).</summary>
     internal static uint SortableKey(float value)
     {
