@@ -13,6 +13,7 @@ public class MlpPointHeadTests
     [InlineData(16)]
     [InlineData(33)]
     [InlineData(100)]
+    [InlineData(4173)]
     public void Predict_EqualsTheStandardPointHeadComputedInDouble(int points)
     {
         // Hidden width 9 is not a multiple of the kernel's output groups, and the point counts cross every block

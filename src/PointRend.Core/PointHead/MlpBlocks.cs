@@ -13,41 +13,43 @@ internal static class MlpBlocks
 {
     public readonly record struct Context(MlpPointHead.PackedLayer[] Layers, int InChannels, int Classes, int Widest);
 
-    public static void Run<TS, TV>(Context context, ReadOnlySpan<float> features, int points, Span<float> logits)
+    /// <summary>Points start..start+count of a batch of <paramref name="stride"/> points (rows are stride apart).</summary>
+    public static void Run<TS, TV>(Context context, ReadOnlySpan<float> features, int start, int count, int stride, Span<float> logits)
         where TS : struct, ISimd<TV>
         where TV : struct
     {
         int block = 2 * TS.Count;
         int c = context.InChannels;
         int k = context.Classes;
+        int end = start + count;
         float[] scratch = ArrayPool<float>.Shared.Rent(((2 * context.Widest) + c + k) * block);
         try
         {
             var hidden = scratch.AsSpan(0, 2 * context.Widest * block);
             ref float input = ref MemoryMarshal.GetReference(features);
             ref float output = ref MemoryMarshal.GetReference(logits);
-            int start = 0;
-            for (; start + block <= points; start += block)
+            int p = start;
+            for (; p + block <= end; p += block)
             {
-                Block<TS, TV>(context, ref Unsafe.Add(ref input, start), points, ref Unsafe.Add(ref output, start), points, hidden);
+                Block<TS, TV>(context, ref Unsafe.Add(ref input, p), stride, ref Unsafe.Add(ref output, p), stride, hidden);
             }
 
-            if (start < points)
+            if (p < end)
             {
-                // The last partial block runs on a zero-padded copy, so the kernel never reads or writes past P.
-                int tail = points - start;
+                // The last partial block runs on a zero-padded copy, so the kernel never reads or writes past the range.
+                int tail = end - p;
                 var tailIn = scratch.AsSpan(2 * context.Widest * block, c * block);
                 var tailOut = scratch.AsSpan((2 * context.Widest + c) * block, k * block);
                 tailIn.Clear();
                 for (int row = 0; row < c; row++)
                 {
-                    features.Slice((row * points) + start, tail).CopyTo(tailIn.Slice(row * block));
+                    features.Slice((row * stride) + p, tail).CopyTo(tailIn.Slice(row * block));
                 }
 
                 Block<TS, TV>(context, ref MemoryMarshal.GetReference(tailIn), block, ref MemoryMarshal.GetReference(tailOut), block, hidden);
                 for (int row = 0; row < k; row++)
                 {
-                    tailOut.Slice(row * block, tail).CopyTo(logits.Slice((row * points) + start));
+                    tailOut.Slice(row * block, tail).CopyTo(logits.Slice((row * stride) + p));
                 }
             }
         }

@@ -91,17 +91,24 @@ public sealed class MlpPointHead : IPointHead
         }
 
         var context = new MlpBlocks.Context(_layers, InChannels, Classes, _widest);
+        // One thread: splitting a batch across cores paid off only on an idle machine; under load or with the
+        // gateway's pool saturated the waiting half cost more than it saved (docs/benchmarks.md, issue 12).
+        Run(context, pointFeatures, 0, points, points, pointLogits);
+    }
+
+    private static void Run(MlpBlocks.Context context, ReadOnlySpan<float> features, int start, int count, int stride, Span<float> logits)
+    {
         if (Vector512.IsHardwareAccelerated)
         {
-            MlpBlocks.Run<Simd512, Vector512<float>>(context, pointFeatures, points, pointLogits);
+            MlpBlocks.Run<Simd512, Vector512<float>>(context, features, start, count, stride, logits);
         }
         else if (IsAccelerated)
         {
-            MlpBlocks.Run<Simd256, Vector256<float>>(context, pointFeatures, points, pointLogits);
+            MlpBlocks.Run<Simd256, Vector256<float>>(context, features, start, count, stride, logits);
         }
         else
         {
-            MlpBlocks.Run<Simd128, Vector128<float>>(context, pointFeatures, points, pointLogits);
+            MlpBlocks.Run<Simd128, Vector128<float>>(context, features, start, count, stride, logits);
         }
     }
 
