@@ -19,14 +19,6 @@ public enum RenderMode
 /// <summary>What to render. Steps (0..8) and PointsPerStep (&gt;= 1) are only checked in PointRend mode.</summary>
 public sealed record RenderOptions(RenderMode Mode, int Steps, int PointsPerStep, int OutputHeight, int OutputWidth)
 {
-    /// <summary>
-    /// Adaptive budget: a step refines only cells whose top-two logit gap (top1 - top2) is below this, at most
-    /// PointsPerStep of them, most uncertain first. Positive infinity (the default) refines the full budget
-    /// every step, as the paper does; the point head cannot change a confident cell's label, so a bound saves
-    /// the points spent on cells that were settled already (docs/benchmarks.md, issue 12).
-    /// </summary>
-    public float MaxGap { get; init; } = float.PositiveInfinity;
-
     /// <summary>Keep the selected cell indices of each step (for figures and tests); costs one int[] per step.</summary>
     public bool RecordPoints { get; init; }
 }

@@ -21,10 +21,6 @@ internal static class RenderValidation
         {
             Range(options.Steps, 0, SubdivisionRenderer.MaxSteps, "RenderOptions.Steps");
             Range(options.PointsPerStep, 1, int.MaxValue, "RenderOptions.PointsPerStep");
-            if (!(options.MaxGap > 0))
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), options.MaxGap, $"RenderOptions.MaxGap must be > 0 (positive infinity = no bound); got {options.MaxGap}.");
-            }
         }
 
         CheckMap(coarse, "coarse");

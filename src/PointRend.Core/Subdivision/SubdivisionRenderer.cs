@@ -100,7 +100,7 @@ public static class SubdivisionRenderer
                 current = next;
                 height *= 2;
                 width *= 2;
-                int selected = RefineStep(runner, current, classes, height, width, options.PointsPerStep, options.MaxGap, recorded);
+                int selected = RefineStep(runner, current, classes, height, width, options.PointsPerStep, recorded);
                 refined += selected;
                 grids.Add((height, width));
             }
@@ -126,7 +126,7 @@ public static class SubdivisionRenderer
     }
 
     /// <summary>One subdivision step on already upsampled logits: uncertainty, select, predict, overwrite.</summary>
-    private static int RefineStep(PointHeadRunner runner, float[] logits, int classes, int height, int width, int points, float maxGap, List<int[]>? recorded)
+    private static int RefineStep(PointHeadRunner runner, float[] logits, int classes, int height, int width, int points, List<int[]>? recorded)
     {
         int cells = height * width;
         int take = Math.Min(points, cells);
@@ -138,23 +138,11 @@ public static class SubdivisionRenderer
             // detectron2: with logits (0, 1) and (1, 0) in neighbouring cells, the midpoint is (0.5, 0.5), the most
             // uncertain point of all, while interpolating the two gaps (-1, -1) would claim it is as certain as they.
             UncertaintyMap.TopTwoGap(logits, classes, cells, uncertainty);
-            // The bound keeps cells whose gap top1 - top2 is below maxGap, i.e. uncertainty above -maxGap.
-            float floor = -maxGap;
-            int count;
-            if (recorded is null)
-            {
-                count = PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, cells), take, floor, selected);
-            }
-            else
-            {
-                // Recording callers (figures, tests) get the documented most-uncertain-first order.
-                count = PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, cells), take, selected);
-                while (!float.IsNegativeInfinity(floor) && count > 0 && !(uncertainty[selected[count - 1]] > floor))
-                {
-                    count--;
-                }
-            }
-
+            // Recording callers (figures, tests) get the documented most-uncertain-first order; the renderer itself
+            // only needs the set, in raster order.
+            int count = recorded is null
+                ? PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, cells), take, selected)
+                : PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, cells), take, selected);
             var chosen = selected.AsSpan(0, count);
             runner.PredictAndScatter(chosen, height, width, logits);
             recorded?.Add(chosen.ToArray());
