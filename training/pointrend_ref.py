@@ -33,7 +33,7 @@ def default_steps(grid, out_size, minimum=1, maximum=6):
 
 
 @torch.no_grad()
-def render(model, image, mode="pointrend", steps=None, points=8192, out_size=None, record=None):
+def render(model, image, mode="pointrend", steps=None, points=4096, out_size=None, record=None):
     """image: N x 3 x H x W (0..255) -> logits N x K x out_h x out_w (out_size defaults to the image size).
     Sizes that are not a multiple of the coarse stride are resized up to one first, as the engine does."""
     out_size = tuple(out_size or image.shape[-2:])

@@ -24,4 +24,7 @@ internal static partial class InferenceLog
 
     [LoggerMessage(6, LogLevel.Debug, "Image refused as {Kind}", EventName = "ImageRefused")]
     public static partial void ImageRefused(ILogger logger, Exception exception, string kind);
+
+    [LoggerMessage(20, LogLevel.Warning, "Model {Model}: the point head runs in ONNX Runtime, not the SIMD MLP: {Reason}", EventName = "MlpPointHeadUnavailable")]
+    public static partial void MlpPointHeadUnavailable(ILogger logger, string model, string reason);
 }

@@ -21,6 +21,13 @@ public sealed class InferenceOptions
     /// <summary>ONNX Runtime intra-op threads per session; 0 = ORT default (one per core). Default 0.</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Where the point head runs: <c>mlp</c> (default: point_head.onnx's weights in PointRend.Core's SIMD MLP, used when
+    /// the graph has the standard point-head shape and matches ONNX Runtime at load, else ONNX Runtime with one log
+    /// line) or <c>onnx</c> (always ONNX Runtime; the behaviour before issue 12, kept for comparisons).
+    /// </summary>
+    public string PointHead { get; set; } = "mlp";
+
     /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 16 777 216 (4096 x 4096).</summary>
     /// <remarks>SegmentTiled accepts images up to this size and splits them. An untiled request costs about 150 bytes per
     /// input pixel (RGB8, float input, stride-1 and stride-4 features), so lower it where memory is tight.</remarks>
@@ -58,6 +65,11 @@ public sealed class InferenceOptions
         if (IntraOpThreads < 0)
         {
             yield return $"{SectionName}:{nameof(IntraOpThreads)} is {IntraOpThreads}; it must be 0 (ORT default) or more";
+        }
+
+        if (PointHead is not ("mlp" or "onnx"))
+        {
+            yield return $"{SectionName}:{nameof(PointHead)} is '{PointHead}'; it must be mlp or onnx";
         }
 
         if (WarmupFrames < 0)

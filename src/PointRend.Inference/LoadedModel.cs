@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
 
 namespace PointRend.Inference;
 
@@ -11,13 +12,15 @@ public sealed class LoadedModel : IDisposable
     public const string CoarseFile = "coarse.onnx";
     public const string PointHeadFile = "point_head.onnx";
 
-    private LoadedModel(ModelManifest manifest, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider)
+    private LoadedModel(ModelManifest manifest, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider, MlpPointHead? mlpHead, string? mlpHeadProblem)
     {
         Manifest = manifest;
         Coarse = coarse;
         PointHead = pointHead;
         Provider = provider;
         Palette = Overlays.Palette(manifest);
+        MlpHead = mlpHead;
+        MlpHeadProblem = mlpHeadProblem;
     }
 
     public ModelManifest Manifest { get; }
@@ -29,6 +32,15 @@ public sealed class LoadedModel : IDisposable
     public InferenceSession PointHead { get; }
 
     public ExecutionProviderKind Provider { get; }
+
+    /// <summary>
+    /// point_head.onnx's weights in <see cref="MlpPointHead"/>, checked at load against the session on probe points;
+    /// null when the graph is not that shape, the CPU lacks the vector instructions, or the two disagree.
+    /// </summary>
+    public MlpPointHead? MlpHead { get; }
+
+    /// <summary>Why <see cref="MlpHead"/> is null (for one log line at start); null when it is set.</summary>
+    public string? MlpHeadProblem { get; }
 
     /// <summary>RGB triplets indexed by class id (768 bytes), for overlays without a per-pixel lookup object.</summary>
     public byte[] Palette { get; }
@@ -62,7 +74,8 @@ public sealed class LoadedModel : IDisposable
                 throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md: {string.Join("; ", problems)}");
             }
 
-            return new LoadedModel(manifest, coarse, head, provider);
+            var (mlp, why) = MlpPointHeadLoader.Load(Path.Combine(directory, PointHeadFile), manifest, head);
+            return new LoadedModel(manifest, coarse, head, provider, mlp, why);
         }
         catch
         {

@@ -27,6 +27,13 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         _options = options;
         _logger = logger;
         _validator = new RequestValidator(catalog.Manifests, options);
+        foreach (var model in catalog.Models)
+        {
+            if (options.PointHead == "mlp" && model.MlpHeadProblem is { } reason)
+            {
+                InferenceLog.MlpPointHeadUnavailable(logger, model.Name, reason);
+            }
+        }
     }
 
     public ModelCatalog Catalog { get; }
@@ -90,7 +97,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render!, runOptions);
+        using var result = SegmentationEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Render!, runOptions, _options.PointHead == "onnx");
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -18,7 +18,8 @@ public static class SegmentationEngine
 {
     /// <param name="rgb">Interleaved RGB8, row-major, <paramref name="width"/> x <paramref name="height"/>.</param>
     /// <param name="runOptions">Set Terminate on it to abandon the run (cancellation).</param>
-    public static EngineResult Run(LoadedModel model, ReadOnlySpan<byte> rgb, int width, int height, RenderOptions options, RunOptions runOptions)
+    /// <param name="onnxPointHead">Run point_head.onnx in ONNX Runtime even when the model has an <see cref="LoadedModel.MlpHead"/>.</param>
+    public static EngineResult Run(LoadedModel model, ReadOnlySpan<byte> rgb, int width, int height, RenderOptions options, RunOptions runOptions, bool onnxPointHead = false)
     {
         var m = model.Manifest;
         var multiple = m.Input.SizeMultiple;
@@ -65,7 +66,7 @@ public static class SegmentationEngine
                 features[i] = Map(outputs[i + 1], shapes[i + 1]);
             }
 
-            var head = new OnnxPointHead(model, runOptions);
+            IPointHead head = !onnxPointHead && model.MlpHead is { } mlp ? mlp : new OnnxPointHead(model, runOptions);
             using var refine = InferenceTracing.Start("pointrend.refine");
             var render = SubdivisionRenderer.Render(coarse, features, head, options);
             refine?.SetTag("pointrend.points_refined", render.PointsRefined);

@@ -26,6 +26,20 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task InProcess_TableNamesTheIsa_AndGivesThePointRendToCoarseRatio()
+    {
+        var table = Path.Combine(_dir, "bench.md");
+
+        var exit = await SegmentCommandTests.RunAsync(
+            ["bench", .. TestPaths.ValFrames(1), "--repeat", "1", "--modes", "coarse,pointrend", "--scales", "1", "--markdown", table]).DefaultTimeout();
+
+        Assert.Equal(0, exit);
+        var text = await File.ReadAllTextAsync(table);
+        Assert.Matches(@"cores; (AVX-512|AVX2\+FMA|AVX2|NEON|no SIMD) \(this process's CPU\)", text);
+        Assert.Matches(@"- 1x, concurrency 1: pointrend p50 = \d+\.\d\d x coarse", text);
+    }
+
+    [Fact]
     public async Task Stream_WithoutServer_RefusedWithTheReason()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(

@@ -60,6 +60,43 @@ public class PointSelectionTests
         Assert.Equal(expected, selected);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(500)]
+    [InlineData(4095)]
+    [InlineData(5000)]
+    public void UncertainCells_AreTheSameSet_InRasterOrder(int count)
+    {
+        // The renderer's variant: the cells SelectMostUncertain picks, ascending.
+        var random = new Random(count);
+        var uncertainty = new float[4096];
+        for (int i = 0; i < uncertainty.Length; i++)
+        {
+            float coarse = -random.Next(4);
+            uncertainty[i] = random.Next(3) == 0 ? coarse : coarse - random.Next(1, 64) * 1e-6f;
+        }
+
+        var expected = Enumerable.Range(0, uncertainty.Length)
+            .OrderByDescending(i => uncertainty[i]).ThenBy(i => i).Take(count).Order().ToArray();
+        var selected = new int[count];
+
+        int n = PointSelection.SelectUncertainCells(uncertainty, count, selected);
+
+        Assert.Equal(expected, selected[..n]);
+    }
+
+    [Fact]
+    public void SortableKeys_EqualTheScalarKey_ForEveryKindOfFloat()
+    {
+        float[] values = [0f, -0f, 1f, -1f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue,
+            float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -1e-30f, 3.5f, -2.25f, 0.1f, -0.1f, 7f, -7f, 42f];
+        var keys = new uint[values.Length];
+
+        PointSelection.SortableKeys(values, keys);
+
+        Assert.Equal(values.Select(PointSelection.SortableKey), keys);
+    }
+
     [Fact]
     public void CountBelowOne_Throws()
     {

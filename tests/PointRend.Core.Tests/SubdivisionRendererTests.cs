@@ -21,6 +21,19 @@ public class SubdivisionRendererTests
     }
 
     [Fact]
+    public void RecordingThePoints_DoesNotChangeTheResult()
+    {
+        // Unrecorded renders take the raster-order selection; it must pick the same cells as the recorded one.
+        var head = new LinearHead(6, 3);
+        var options = new RenderOptions(RenderMode.PointRend, 2, 17, 12, 16);
+        using var fast = SubdivisionRenderer.Render(Coarse, Features, head, options);
+        using var recorded = SubdivisionRenderer.Render(Coarse, Features, head, options with { RecordPoints = true });
+
+        Assert.Equal(recorded.Logits.ToArray(), fast.Logits.ToArray());
+        Assert.Equal(recorded.PointsRefined, fast.PointsRefined);
+    }
+
+    [Fact]
     public void PointRend_ZeroSteps_EqualsCoarse()
     {
         var head = new LinearHead(6, 3);

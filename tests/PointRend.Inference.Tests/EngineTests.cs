@@ -37,6 +37,34 @@ public sealed class EngineTests(ModelFixture fixture) : IClassFixture<ModelFixtu
     }
 
     [Fact]
+    public void MlpAndOnnxPointHeads_GiveTheSameLabels()
+    {
+        // The two heads differ by float rounding only (1e-5), which can move a near-tie in the selection or the
+        // argmax, so nearly every pixel, not every pixel, must agree.
+        var image = ModelFixture.SampleImage();
+        using var runOptions = new RunOptions();
+        var options = new RenderOptions(RenderMode.PointRend, 4, 4096, image.Height, image.Width);
+        using var mlp = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height, options, runOptions);
+        using var onnx = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height, options, runOptions, onnxPointHead: true);
+
+        var pixels = image.Width * image.Height;
+        var a = new byte[pixels];
+        var b = new byte[pixels];
+        LabelMaps.Argmax(mlp.Render.Logits, mlp.Render.Classes, pixels, a);
+        LabelMaps.Argmax(onnx.Render.Logits, onnx.Render.Classes, pixels, b);
+        var differing = a.Zip(b).Count(p => p.First != p.Second);
+        Assert.True(differing <= pixels / 1000, $"{differing} of {pixels} labels differ between the MLP and the ONNX head");
+        Assert.Equal(mlp.Render.PointsRefined, onnx.Render.PointsRefined);
+    }
+
+    [Fact]
+    public void PointHeadOption_OtherThanMlpOrOnnx_IsRefusedNamingTheKey()
+    {
+        var problems = new InferenceOptions { PointHead = "gpu" }.Validate().ToList();
+        Assert.Contains(problems, p => p.Contains("Inference:PointHead", StringComparison.Ordinal) && p.Contains("'gpu'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void FillInput_NonMultipleSize_ResizesBilinearly()
     {
         // A 2x1 image resized to 4x1: align_corners=false gives edge-replicated ends and a quarter/three-quarter blend inside.

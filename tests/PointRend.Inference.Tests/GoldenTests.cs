@@ -23,6 +23,8 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
 
     public static TheoryData<int> Cases() => new() { 0, 1, 2 };
 
+    public static TheoryData<int, bool> CasesAndHeads() => new() { { 0, false }, { 1, false }, { 2, false }, { 0, true }, { 1, true }, { 2, true } };
+
     [Fact]
     public void GoldensBelongToTheShippedModel()
     {
@@ -62,15 +64,16 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
         }
     }
 
+    /// <param name="mlp">The point head as PointRend.Core's SIMD MLP (the default) instead of the ONNX session.</param>
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void RefinementFromTorchCoarseOutputsMatchesTorch(int index)
+    [MemberData(nameof(CasesAndHeads))]
+    public void RefinementFromTorchCoarseOutputsMatchesTorch(int index, bool mlp)
     {
         var c = Golden.Case(index);
         var coarse = c.Tensor("coarse_logits");
         var refined = c.Tensor("refined_logits");
         using var runOptions = new RunOptions();
-        var head = new OnnxPointHead(_fixture.Model, runOptions);
+        IPointHead head = mlp ? _fixture.Model.MlpHead ?? throw new InvalidOperationException(_fixture.Model.MlpHeadProblem) : new OnnxPointHead(_fixture.Model, runOptions);
         var steps = Golden.Manifest.GetProperty("steps").GetInt32();
         var points = Golden.Manifest.GetProperty("points").GetInt32();
         var options = new RenderOptions(RenderMode.PointRend, steps, points, refined.Height, refined.Width);

@@ -1,4 +1,5 @@
 using PointRend.Contracts.V1;
+using PointRend.Inference;
 
 namespace PointRend.Cli.Backends;
 
@@ -16,10 +17,11 @@ public interface ISegmentBackend : IAsyncDisposable
 public static class SegmentBackends
 {
     /// <summary>A gRPC backend when <paramref name="server"/> is given, else the in-process pipeline.</summary>
-    public static ISegmentBackend Open(string? server, string? modelsPath, string provider)
+    /// <param name="configure">Adjusts the in-process pipeline's options (ignored with a server: configure the gateway).</param>
+    public static ISegmentBackend Open(string? server, string? modelsPath, string provider, Action<InferenceOptions>? configure = null)
     {
         return string.IsNullOrEmpty(server)
-            ? InProcessBackend.Create(modelsPath, provider)
+            ? InProcessBackend.Create(modelsPath, provider, configure)
             : new GrpcBackend(server);
     }
 }

@@ -18,7 +18,7 @@ public sealed class InProcessBackend : ISegmentBackend
 
     public string Description => "in-process";
 
-    public static InProcessBackend Create(string? modelsPath, string provider)
+    public static InProcessBackend Create(string? modelsPath, string provider, Action<InferenceOptions>? configure = null)
     {
         // Logs go to stderr so that `eval --json` and friends keep stdout machine-readable.
         var loggerFactory = LoggerFactory.Create(b => b
@@ -30,6 +30,8 @@ public sealed class InProcessBackend : ISegmentBackend
         {
             options.ModelsPath = modelsPath;
         }
+
+        configure?.Invoke(options);
 
         return new InProcessBackend(SegmentProcessor.Create(options, loggerFactory), loggerFactory);
     }

@@ -84,7 +84,7 @@ public static class BenchCommand
     private static string ToMarkdown(IReadOnlyList<BenchRow> rows, string backend, int images, int repeat)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {images} images x {repeat} passes per case; {Environment.ProcessorCount} cores.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {images} images x {repeat} passes per case; {Environment.ProcessorCount} cores; {Isa()} (this process's CPU).");
         sb.AppendLine();
         sb.AppendLine(rows.FirstOrDefault(r => r.Case.Stream) is { } streamed
             ? $"Calls: SegmentStream, one stream per unit of concurrency, frames in order{(streamed.Case.Fps > 0 ? FormattableString.Invariant($" at {streamed.Case.Fps:G} fps per stream") : " as fast as accepted")}; latency = frame written to its result read."
@@ -101,6 +101,40 @@ public static class BenchCommand
                 $"| {r.Case.Mode.ToString().ToLowerInvariant()} | {r.Case.Scale}x | {r.Case.Concurrency} | {r.P50Ms:F1} | {r.P99Ms:F1} | {r.ImagesPerSecond:F2} | {r.CoarseMs:F1} | {r.RefineMs:F1} | {r.PointsPerImage:F0} / {r.PixelsPerImage:F0} ({100 * r.PointsPerImage / r.PixelsPerImage:F1}%) | {ratio} |");
         }
 
+        AppendRatios(sb, rows);
         return sb.ToString();
+    }
+
+    /// <summary>The widest vector instruction set of this CPU, as .NET sees it (DOTNET_EnableAVX512F=0 etc. lower it).</summary>
+    private static string Isa() =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512"
+        : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? (System.Runtime.Intrinsics.X86.Fma.IsSupported ? "AVX2+FMA" : "AVX2")
+        : System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported ? "NEON" : "no SIMD";
+
+    /// <summary>Issue 12's ratios, from rows of this run only: pointrend vs coarse, and dense vs pointrend, per scale (p50).</summary>
+    private static void AppendRatios(StringBuilder sb, IReadOnlyList<BenchRow> rows)
+    {
+        var lines = new List<string>();
+        foreach (var group in rows.GroupBy(r => (r.Case.Scale, r.Case.Concurrency, r.Case.Stream)))
+        {
+            double? P50(RenderMode mode) => group.FirstOrDefault(r => r.Case.Mode == mode)?.P50Ms;
+            var (coarse, pointRend, dense) = (P50(RenderMode.Coarse), P50(RenderMode.Pointrend), P50(RenderMode.Dense));
+            var where = FormattableString.Invariant($"{group.Key.Scale}x, concurrency {group.Key.Concurrency}");
+            if (coarse is { } c && pointRend is { } p)
+            {
+                lines.Add(FormattableString.Invariant($"- {where}: pointrend p50 = {p / c:F2} x coarse"));
+            }
+
+            if (dense is { } d && pointRend is { } q)
+            {
+                lines.Add(FormattableString.Invariant($"- {where}: pointrend p50 = 1/{d / q:F1} of dense"));
+            }
+        }
+
+        if (lines.Count > 0)
+        {
+            sb.AppendLine();
+            lines.ForEach(l => sb.AppendLine(l));
+        }
     }
 }

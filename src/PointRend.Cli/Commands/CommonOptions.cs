@@ -13,6 +13,7 @@ public sealed class CommonOptions
     public Option<string?> Model { get; } = new("--model") { Description = "model name (default: the server's default model)" };
     public Option<int> Steps { get; } = new("--steps") { Description = "subdivision steps (0 = model default)" };
     public Option<int> Points { get; } = new("--points") { Description = "points per step (0 = model default)" };
+    public Option<string> PointHead { get; } = CreatePointHeadOption();
 
     public void AddTo(Command command)
     {
@@ -22,11 +23,13 @@ public sealed class CommonOptions
         command.Options.Add(Model);
         command.Options.Add(Steps);
         command.Options.Add(Points);
+        command.Options.Add(PointHead);
     }
 
     public ISegmentBackend OpenBackend(ParseResult result)
     {
-        return SegmentBackends.Open(result.GetValue(Server), result.GetValue(Models), result.GetValue(Provider)!);
+        var pointHead = result.GetValue(PointHead)!;
+        return SegmentBackends.Open(result.GetValue(Server), result.GetValue(Models), result.GetValue(Provider)!, o => o.PointHead = pointHead);
     }
 
     public SegmentOptions ToSegmentOptions(ParseResult result, RenderMode mode)
@@ -38,6 +41,17 @@ public sealed class CommonOptions
             SubdivisionSteps = result.GetValue(Steps),
             PointsPerStep = result.GetValue(Points),
         };
+    }
+
+    private static Option<string> CreatePointHeadOption()
+    {
+        var option = new Option<string>("--point-head")
+        {
+            Description = "in-process runs: mlp (PointRend.Core's SIMD MLP, the default) or onnx (ONNX Runtime, as before issue 12)",
+            DefaultValueFactory = _ => "mlp",
+        };
+        option.AcceptOnlyFromAmong("mlp", "onnx");
+        return option;
     }
 
     public static Option<string> ModeOption(string defaultMode = "pointrend")

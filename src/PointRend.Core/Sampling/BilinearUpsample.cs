@@ -4,6 +4,8 @@
 // an axis whose size does not change is copied (torch special-cases in == out the same way).
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace PointRend.Core;
 
@@ -131,10 +133,45 @@ public static class BilinearUpsample
         ReadOnlySpan<float> row, ReadOnlySpan<int> x0, ReadOnlySpan<int> x1,
         ReadOnlySpan<float> lx0, ReadOnlySpan<float> lx1, Span<float> output)
     {
+        if (row.Length == output.Length)
+        {
+            // Same width (e.g. the last step's 368 rows resized to a 360-row output): the taps are x with weights
+            // 1 and 0, and 1 * a + 0 * a == a for every finite a, so a copy gives the same floats.
+            row.CopyTo(output);
+            return;
+        }
+
+        if (output.Length == 2 * row.Length)
+        {
+            InterpolateRow2x(row, output);
+            return;
+        }
+
         for (int x = 0; x < output.Length; x++)
         {
             output[x] = lx0[x] * row[x0[x]] + lx1[x] * row[x1[x]];
         }
+    }
+
+    /// <summary>
+    /// The general row formula with ComputeTaps' weights for an exact 2x (0.25/0.75 inside, 1/0 at the left edge,
+    /// 0.75/0.25 of the same pixel at the right edge), written out so no tap or weight is loaded per element.
+    /// </summary>
+    private static void InterpolateRow2x(ReadOnlySpan<float> row, Span<float> output)
+    {
+        int w = row.Length;
+        output[0] = (1f * row[0]) + (0f * row[Math.Min(1, w - 1)]);
+        ref float o = ref MemoryMarshal.GetReference(output);
+        ref float r = ref MemoryMarshal.GetReference(row);
+        for (int i = 0; i < w - 1; i++)
+        {
+            float a = Unsafe.Add(ref r, i);
+            float b = Unsafe.Add(ref r, i + 1);
+            Unsafe.Add(ref o, (2 * i) + 1) = (0.75f * a) + (0.25f * b);
+            Unsafe.Add(ref o, (2 * i) + 2) = (0.25f * a) + (0.75f * b);
+        }
+
+        output[(2 * w) - 1] = (0.75f * row[w - 1]) + (0.25f * row[w - 1]);
     }
 
     private static void Blend(ReadOnlySpan<float> upper, ReadOnlySpan<float> lower, float w0, float w1, Span<float> output)

@@ -45,7 +45,11 @@ internal sealed class PointHeadRunner : IDisposable
             // gathers from every feature plane and the scatter into forward sweeps instead of random access.
             var chunk = _order.AsSpan(0, points);
             cells.Slice(start, points).CopyTo(chunk);
-            chunk.Sort();
+            if (!IsAscending(chunk))
+            {
+                chunk.Sort();
+            }
+
             var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
             int offset = 0;
             foreach (var map in _features)
@@ -60,6 +64,19 @@ internal sealed class PointHeadRunner : IDisposable
             _head.Predict(pointFeatures, points, pointLogits);
             PointScatter.Scatter(pointLogits, classes, chunk, logits, gridHeight * gridWidth);
         }
+    }
+
+    private static bool IsAscending(ReadOnlySpan<int> cells)
+    {
+        for (int i = 1; i < cells.Length; i++)
+        {
+            if (cells[i] < cells[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public void Dispose()

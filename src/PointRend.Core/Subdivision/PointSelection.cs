@@ -3,6 +3,8 @@
 // Order of the output (the contract): descending uncertainty, then ascending raster index. Every cell has a
 // distinct (uncertainty, index) pair under this order, so the selection and its order are fully deterministic.
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace PointRend.Core;
 
@@ -57,6 +59,66 @@ public static class PointSelection
         finally
         {
             ArrayPool<uint>.Shared.Return(keys);
+        }
+    }
+
+    /// <summary>
+    /// The same cells as <see cref="SelectMostUncertain"/>, returned in ascending raster order instead of by
+    /// uncertainty: the renderer only needs the set, and sampling and the scatter run fastest in raster order, so
+    /// the O(P log P) sort of the public method (and the runner's sort back to raster order) is skipped.
+    /// </summary>
+    internal static int SelectUncertainCells(ReadOnlySpan<float> uncertainty, int count, Span<int> selected)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int cells = uncertainty.Length;
+        int take = Math.Min(count, cells);
+        if (selected.Length < take)
+        {
+            throw new ArgumentException($"Output holds {selected.Length} indices; {take} will be selected.", nameof(selected));
+        }
+
+        if (take == cells)
+        {
+            for (int i = 0; i < cells; i++)
+            {
+                selected[i] = i;
+            }
+
+            return take;
+        }
+
+        uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
+        try
+        {
+            var keySpan = keys.AsSpan(0, cells);
+            SortableKeys(uncertainty, keySpan);
+            uint threshold = FindThreshold(keySpan, take, out int takeAtThreshold);
+            Collect(keySpan, threshold, takeAtThreshold, selected);
+            return take;
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(keys);
+        }
+    }
+
+    /// <summary><see cref="SortableKey"/> of every value, eight or sixteen at a time.</summary>
+    internal static void SortableKeys(ReadOnlySpan<float> values, Span<uint> keys)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        var sign = new Vector<uint>(0x8000_0000u);
+        int i = 0;
+        for (; i <= bits.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+        {
+            var v = new Vector<uint>(bits[i..]);
+            v = Vector.ConditionalSelect(Vector.Equals(v, sign), Vector<uint>.Zero, v);
+            var negative = Vector.Equals(v & sign, sign);
+            Vector.ConditionalSelect(negative, ~v, v | sign).CopyTo(keys[i..]);
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            keys[i] = SortableKey(values[i]);
         }
     }
 

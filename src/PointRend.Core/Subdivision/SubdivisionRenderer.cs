@@ -138,7 +138,11 @@ public static class SubdivisionRenderer
             // detectron2: with logits (0, 1) and (1, 0) in neighbouring cells, the midpoint is (0.5, 0.5), the most
             // uncertain point of all, while interpolating the two gaps (-1, -1) would claim it is as certain as they.
             UncertaintyMap.TopTwoGap(logits, classes, cells, uncertainty);
-            int count = PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, cells), take, selected);
+            // Recording callers (figures, tests) get the documented most-uncertain-first order; the renderer itself
+            // only needs the set, in raster order.
+            int count = recorded is null
+                ? PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, cells), take, selected)
+                : PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, cells), take, selected);
             var chosen = selected.AsSpan(0, count);
             runner.PredictAndScatter(chosen, height, width, logits);
             recorded?.Add(chosen.ToArray());
