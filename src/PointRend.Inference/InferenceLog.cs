@@ -22,7 +22,7 @@ internal static partial class InferenceLog
     [LoggerMessage(5, LogLevel.Information, "Warmed up model {Model} with {Frames} synthetic frames in {Ms:F0} ms (last frame {LastMs:F1} ms)", EventName = "WarmedUp")]
     public static partial void WarmedUp(ILogger logger, string model, int frames, double ms, double lastMs);
 
-    [LoggerMessage(6, LogLevel.Debug, "Image refused as {Kind}", EventName = "ImageRefused")]
+    [LoggerMessage(7, LogLevel.Debug, "Image refused as {Kind}", EventName = "ImageRefused")]
     public static partial void ImageRefused(ILogger logger, Exception exception, string kind);
 
     [LoggerMessage(20, LogLevel.Warning, "Model {Model}: the point head runs in ONNX Runtime, not the SIMD MLP: {Reason}", EventName = "MlpPointHeadUnavailable")]
