@@ -13,10 +13,16 @@ public sealed class GrpcBackend : ISegmentBackend
     /// <param name="localAddress">Source address of the connections (e.g. 127.0.0.2 on loopback), so the gateway,
     /// which tells callers apart by peer address, sees another caller; null = the system's choice.</param>
     public GrpcBackend(string server, IPAddress? localAddress = null)
+        : this(new ServerConnection(server), localAddress)
     {
-        Client = PointRendClient.Create(new PointRendClientOptions { Address = new Uri(server) },
-            localAddress is null ? null : BoundTo(localAddress));
-        Description = server;
+    }
+
+    /// <param name="connection">The gateway with its credentials and TLS settings.</param>
+    /// <param name="localAddress">As above.</param>
+    public GrpcBackend(ServerConnection connection, IPAddress? localAddress = null)
+    {
+        Client = connection.CreateClient(localAddress);
+        Description = connection.Address;
     }
 
     public string Description { get; }

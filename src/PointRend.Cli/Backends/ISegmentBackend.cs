@@ -18,9 +18,9 @@ public static class SegmentBackends
 {
     /// <summary>A gRPC backend when <paramref name="server"/> is given, else the in-process pipeline.</summary>
     /// <param name="configure">Adjusts the in-process pipeline's options (ignored with a server: configure the gateway).</param>
-    public static ISegmentBackend Open(string? server, string? modelsPath, string provider, Action<InferenceOptions>? configure = null)
+    public static ISegmentBackend Open(ServerConnection? server, string? modelsPath, string provider, Action<InferenceOptions>? configure = null)
     {
-        return string.IsNullOrEmpty(server)
+        return server is null
             ? InProcessBackend.Create(modelsPath, provider, configure)
             : new GrpcBackend(server);
     }

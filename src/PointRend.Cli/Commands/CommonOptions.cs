@@ -7,7 +7,10 @@ namespace PointRend.Cli.Commands;
 /// <summary>Options every subcommand shares: where to run, which model, how to render.</summary>
 public sealed class CommonOptions
 {
-    public Option<string?> Server { get; } = new("--server") { Description = "gateway URL, e.g. http://127.0.0.1:50051; omit to run in-process" };
+    /// <summary>--server with the credentials and TLS options of a secured gateway.</summary>
+    public ServerOptions Remote { get; } = new();
+
+    public Option<string?> Server => Remote.Server;
     public Option<string?> Models { get; } = new("--models") { Description = "models directory for in-process runs (default: the shipped models)" };
     public Option<string> Provider { get; } = new("--provider") { Description = "execution provider for in-process runs: auto, cpu, cuda", DefaultValueFactory = _ => "auto" };
     public Option<string?> Model { get; } = new("--model") { Description = "model name (default: the server's default model)" };
@@ -17,7 +20,7 @@ public sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        command.Options.Add(Server);
+        Remote.AddTo(command);
         command.Options.Add(Models);
         command.Options.Add(Provider);
         command.Options.Add(Model);
@@ -29,8 +32,11 @@ public sealed class CommonOptions
     public ISegmentBackend OpenBackend(ParseResult result)
     {
         var pointHead = result.GetValue(PointHead)!;
-        return SegmentBackends.Open(result.GetValue(Server), result.GetValue(Models), result.GetValue(Provider)!, o => o.PointHead = pointHead);
+        return SegmentBackends.Open(Connection(result), result.GetValue(Models), result.GetValue(Provider)!, o => o.PointHead = pointHead);
     }
+
+    /// <summary>The gateway of --server with its credentials, or null for an in-process run.</summary>
+    public ServerConnection? Connection(ParseResult result) => Remote.ToConnection(result);
 
     public SegmentOptions ToSegmentOptions(ParseResult result, RenderMode mode)
     {

@@ -32,7 +32,7 @@ public static class EvalCommand
         instance.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            if (await InstanceModels.IsInstanceAsync(result.GetValue(common.Server), result.GetValue(common.Models), result.GetValue(common.Model), ct) || result.GetValue(instance.Masks) is not null)
+            if (await InstanceModels.IsInstanceAsync(common.Connection(result), result.GetValue(common.Models), result.GetValue(common.Model), ct) || result.GetValue(instance.Masks) is not null)
             {
                 return await instance.RunAsync(result, common, result.GetValue(images)!, result.GetValue(limit), result.GetValue(json), result.GetValue(mode)!, ct);
             }

@@ -46,7 +46,7 @@ public sealed class InstanceEval
         var samples = PennFudanSplit.FromDirectories(imagesDir, masks, result.GetValue(Split)!, limit);
         var request = Instance.ToRequest(result, common, mode);
         MaskMode[] modes = result.GetValue(Compare) ? [MaskMode.Coarse, MaskMode.Grid, MaskMode.PointRend] : [request.Mode];
-        await using var backend = InstanceBackends.Open(result.GetValue(common.Server), result.GetValue(common.Models), result.GetValue(common.Provider)!);
+        await using var backend = InstanceBackends.Open(common.Connection(result), result.GetValue(common.Models), result.GetValue(common.Provider)!);
         InstanceEvaluationReport? report = null;
         if (json)
         {

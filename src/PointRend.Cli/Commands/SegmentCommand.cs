@@ -29,7 +29,7 @@ public static class SegmentCommand
             var files = ImageFiles.Expand(result.GetValue(images)!);
             var outDir = result.GetValue(output)!;
             Directory.CreateDirectory(outDir);
-            if (await InstanceModels.IsInstanceAsync(result.GetValue(common.Server), result.GetValue(common.Models), result.GetValue(common.Model), ct))
+            if (await InstanceModels.IsInstanceAsync(common.Connection(result), result.GetValue(common.Models), result.GetValue(common.Model), ct))
             {
                 return await SegmentInstancesAsync(result, common, instance, files, outDir, result.GetValue(overlay), result.GetValue(mode)!, ct);
             }
@@ -56,7 +56,7 @@ public static class SegmentCommand
         ParseResult result, CommonOptions common, InstanceOptions instance, IReadOnlyList<string> files, string outDir, bool overlay, string mode, CancellationToken ct)
     {
         var request = instance.ToRequest(result, common, mode);
-        await using var backend = InstanceBackends.Open(result.GetValue(common.Server), result.GetValue(common.Models), result.GetValue(common.Provider)!);
+        await using var backend = InstanceBackends.Open(common.Connection(result), result.GetValue(common.Models), result.GetValue(common.Provider)!);
         var detections = 0;
         await AnsiConsole.Progress().AutoClear(files.Count < 2).StartAsync(async progress =>
         {

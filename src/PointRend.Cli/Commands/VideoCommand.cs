@@ -17,7 +17,7 @@ public static class VideoCommand
     public static Command Create()
     {
         var source = new Argument<string>("source") { Description = "folder of frames (played in name order) or a video file (read through ffmpeg)" };
-        var server = new Option<string>("--server") { Description = "gateway URL", Required = true };
+        var server = new ServerOptions(required: true, description: "gateway URL");
         var fps = new Option<double?>("--fps") { Description = "frames per second written, like a camera (0 = as fast as the stream accepts; default: the video's rate, 25 for a folder)" };
         var policy = new Option<string>("--policy") { Description = "all (every frame, sender slowed) or latest (drop unstarted older frames)", DefaultValueFactory = _ => "latest" };
         policy.AcceptOnlyFromAmong("all", "latest");
@@ -33,8 +33,9 @@ public static class VideoCommand
         var ffmpegPath = new Option<string>("--ffmpeg") { Description = "ffmpeg executable (name on PATH or a path; ffprobe beside it or on PATH)", DefaultValueFactory = _ => "ffmpeg" };
         var command = new Command("video", "Stream a folder of frames or a video file like a live camera and report latency, drops and degraded frames")
         {
-            source, server, fps, policy, maxAge, maxWaiting, degrade, progressive, limit, loop, streams, mode, output, ffmpegPath,
+            source, fps, policy, maxAge, maxWaiting, degrade, progressive, limit, loop, streams, mode, output, ffmpegPath,
         };
+        server.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var path = result.GetValue(source)!;
@@ -59,7 +60,7 @@ public static class VideoCommand
             var settings = new Settings(path, isVideo ? ffmpeg : null, result.GetValue(loop), result.GetValue(limit), result.GetValue(fps));
             try
             {
-                await using var backend = new GrpcBackend(result.GetValue(server)!);
+                await using var backend = new GrpcBackend(server.ToConnection(result)!);
                 var stats = new StreamStats();
                 await PlayAsync(backend, settings, config, Math.Max(1, result.GetValue(streams)), stats, outDir, ffmpeg, ct);
                 Console.WriteLine(stats.Line());

@@ -14,6 +14,6 @@ public interface IInstanceBackend : IAsyncDisposable
 public static class InstanceBackends
 {
     /// <summary>Through a gateway when <paramref name="server"/> is given, else through the SegmentProcessor in-process.</summary>
-    public static IInstanceBackend Open(string? server, string? modelsPath, string provider) =>
+    public static IInstanceBackend Open(ServerConnection? server, string? modelsPath, string provider) =>
         new InstanceClient(SegmentBackends.Open(server, modelsPath, provider));
 }

@@ -10,9 +10,9 @@ namespace PointRend.Cli.Instances;
 public static class InstanceModels
 {
     /// <summary>Asks the server's ListModels (ModelInfo.task) when one is given, else reads the local models folder.</summary>
-    public static async Task<bool> IsInstanceAsync(string? server, string? modelsPath, string? name, CancellationToken cancellationToken)
+    public static async Task<bool> IsInstanceAsync(ServerConnection? server, string? modelsPath, string? name, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(server))
+        if (server is null)
         {
             return IsInstance(modelsPath, name);
         }
