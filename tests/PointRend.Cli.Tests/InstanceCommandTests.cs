@@ -8,6 +8,7 @@ using StbImageSharp;
 namespace PointRend.Cli.Tests;
 
 /// <summary>`pointrend segment` and `eval` with the Penn-Fudan instance model, in-process.</summary>
+[Collection(ProgressDisplayCollection.Name)]
 public sealed class InstanceCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pointrend-cli-instance-").FullName;

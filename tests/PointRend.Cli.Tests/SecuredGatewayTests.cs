@@ -13,6 +13,7 @@ namespace PointRend.Cli.Tests;
 /// `pointrend segment --server` against a real gateway with authentication on, over TLS from a private CA, and with
 /// mutual TLS (README "Security"): refused without credentials with a message naming the fix, served with them.
 /// </summary>
+[Collection(ProgressDisplayCollection.Name)]
 public sealed class SecuredGatewayTests : IDisposable
 {
     private const string Password = "test-only";

@@ -6,6 +6,7 @@ using StbImageSharp;
 namespace PointRend.Cli.Tests;
 
 /// <summary>`pointrend segment` through a real gateway on loopback and in-process must write the same label maps.</summary>
+[Collection(ProgressDisplayCollection.Name)]
 public sealed class SegmentCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pointrend-cli-").FullName;
