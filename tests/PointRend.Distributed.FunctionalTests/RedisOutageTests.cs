@@ -12,6 +12,7 @@ using StackExchange.Redis;
 namespace PointRend.Distributed.FunctionalTests;
 
 /// <summary>Kills and restarts its own redis-server, so it has a server to itself.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class RedisOutageTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(30);

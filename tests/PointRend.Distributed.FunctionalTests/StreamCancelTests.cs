@@ -6,6 +6,7 @@ using PointRend.Testing;
 namespace PointRend.Distributed.FunctionalTests;
 
 /// <summary>A video client that hangs up mid-stream leaves nothing behind in Redis.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class StreamCancelTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
 {
     [Fact]

@@ -6,6 +6,7 @@ using PointRend.Testing;
 namespace PointRend.Distributed.FunctionalTests;
 
 /// <summary>Overload answers (degrade, progressive) through Redis and worker processes, as in the embedded pool.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class StreamOverloadTests(TwoWorkers cluster) : IClassFixture<TwoWorkers>
 {
     [Fact]

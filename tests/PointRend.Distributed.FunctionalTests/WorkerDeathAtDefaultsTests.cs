@@ -6,6 +6,7 @@ using StackExchange.Redis;
 namespace PointRend.Distributed.FunctionalTests;
 
 /// <summary>A worker killed mid-job with every queue option at its default, as a pod lost on a node would be.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class WorkerDeathAtDefaultsTests(KillableWorkersAtDefaults cluster) : IClassFixture<KillableWorkersAtDefaults>
 {
     [Fact]

@@ -7,6 +7,7 @@ using StackExchange.Redis;
 namespace PointRend.Distributed.FunctionalTests;
 
 /// <summary>Workers that die or are told to stop; each test starts its own worker processes on the shared gateway.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<KillableWorkers>
 {
     // Dense at twice the size: long enough per job that a kill lands while one is in progress.

@@ -12,6 +12,7 @@ using PointRend.Testing;
 namespace PointRend.Gateway.FunctionalTests;
 
 /// <summary>What one caller's cheap-to-send, expensive-to-serve requests can do to another caller, at default settings.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class FairnessTests
 {
     /// <summary>A 4096x4096 all-zero PNG: about 16 KB on the wire, about 50 tile jobs' work at the default tile size.</summary>

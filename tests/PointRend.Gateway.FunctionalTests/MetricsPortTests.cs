@@ -4,6 +4,7 @@ using PointRend.Testing;
 
 namespace PointRend.Gateway.FunctionalTests;
 
+[Collection(DefaultTimingCollection.Name)]
 public sealed class MetricsPortTests
 {
     [Fact]

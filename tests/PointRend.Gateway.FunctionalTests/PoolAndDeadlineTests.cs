@@ -6,6 +6,7 @@ using PointRend.Testing;
 
 namespace PointRend.Gateway.FunctionalTests;
 
+[Collection(DefaultTimingCollection.Name)]
 public sealed class PoolAndDeadlineTests
 {
     [Fact]
@@ -131,7 +132,7 @@ public sealed class PoolAndDeadlineTests
         {
             await foreach (var answer in call.ResponseStream.ReadAllAsync())
             {
-                Assert.Equal(FrameStatus.Processed, answer.Status);
+                Assert.True(answer.Status == FrameStatus.Processed, $"frame {answer.Sequence}: {answer.Status} {answer.Error}");
                 Interlocked.Increment(ref answered);
             }
         });

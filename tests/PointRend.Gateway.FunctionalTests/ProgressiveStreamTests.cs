@@ -5,6 +5,7 @@ using PointRend.Testing;
 namespace PointRend.Gateway.FunctionalTests;
 
 /// <summary>StreamConfig.progressive: the coarse mask first, the refined one after, two answers of one frame, in order.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class ProgressiveStreamTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace PointRend.Gateway.FunctionalTests;
 /// A sender faster than a slow pool (one worker, dense frames of ~1.6 s written at once): explicit waiting bounds
 /// (FRAME_STATUS_DROPPED_OVERFLOW) and the coarse prediction instead of a drop (FRAME_STATUS_DEGRADED).
 /// </summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class StreamOverloadTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using PointRend.Testing;
 namespace PointRend.Gateway.FunctionalTests;
 
 /// <summary>Live video on SegmentStream: every frame answered in order, stale ones dropped rather than queued.</summary>
+[Collection(DefaultTimingCollection.Name)]
 public sealed class StreamPolicyTests
 {
     [Fact]
