@@ -12,7 +12,6 @@ internal sealed class BoxPointPredictor : IDisposable
     private readonly ReadOnlyMemory<float> _coarse;
     private readonly int _coarseResolution;
     private readonly IBoxPointHead _head;
-    private readonly InterleavedMap?[] _interleaved;
     private float[] _features;
     private float[] _logits;
     private int[] _sorted;
@@ -25,12 +24,6 @@ internal sealed class BoxPointPredictor : IDisposable
         _coarse = coarse;
         _coarseResolution = coarseResolution;
         _head = head;
-        _interleaved = new InterleavedMap?[fine.Count];
-        for (int i = 0; i < fine.Count; i++)
-        {
-            _interleaved[i] = InterleavedMap.Suits(fine[i]) ? InterleavedMap.From(fine[i]) : null;
-        }
-
         _features = ArrayPool<float>.Shared.Rent(head.InChannels * capacity);
         _logits = ArrayPool<float>.Shared.Rent(capacity);
         _sorted = ArrayPool<int>.Shared.Rent(capacity);
@@ -60,18 +53,10 @@ internal sealed class BoxPointPredictor : IDisposable
         var features = _features.AsSpan(0, channels * total);
         var boxes = _boxes.Span.Slice(first, count);
         int offset = 0;
-        for (int i = 0; i < _fine.Count; i++)
+        foreach (var map in _fine)
         {
-            if (_interleaved[i] is { } interleaved)
-            {
-                interleaved.Sample(boxes, sorted, points, resolution, resolution, features, channels, offset);
-            }
-            else
-            {
-                BoxPointSampling.SampleFine(_fine[i], boxes, sorted, points, resolution, resolution, features, channels, offset);
-            }
-
-            offset += _fine[i].Map.Channels;
+            BoxPointSampling.SampleFine(map, boxes, sorted, points, resolution, resolution, features, channels, offset);
+            offset += map.Map.Channels;
         }
 
         // The coarse logit goes last and always comes from the detector's 7x7, at every step (as detectron2).
@@ -97,11 +82,6 @@ internal sealed class BoxPointPredictor : IDisposable
 
     public void Dispose()
     {
-        foreach (var map in _interleaved)
-        {
-            map?.Dispose();
-        }
-
         if (_features.Length > 0)
         {
             ArrayPool<float>.Shared.Return(_features);

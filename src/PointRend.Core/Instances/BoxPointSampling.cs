@@ -155,10 +155,6 @@ public static class BoxPointSampling
         }
     }
 
-    /// <summary>The checks of <see cref="SampleFine"/> for another sampler of the same buffers.</summary>
-    internal static void CheckTargets(FeatureMap map, int detections, ReadOnlySpan<int> cells, int points, Span<float> pointFeatures, int totalChannels, int channelOffset) =>
-        Check(map, detections, cells, points, pointFeatures, totalChannels, channelOffset);
-
     private static void Check(
         FeatureMap map, int detections, ReadOnlySpan<int> cells, int points, Span<float> pointFeatures, int totalChannels, int channelOffset, bool checkData = true)
     {
