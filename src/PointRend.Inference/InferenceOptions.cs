@@ -24,7 +24,7 @@ public sealed class InferenceOptions
     /// <summary>
     /// Where the point head runs: <c>mlp</c> (default: point_head.onnx's weights in PointRend.Core's SIMD MLP, used when
     /// the graph has the standard point-head shape and matches ONNX Runtime at load, else ONNX Runtime with one log
-    /// line) or <c>onnx</c> (always ONNX Runtime; the behaviour before issue 12, kept for comparisons).
+    /// line) or <c>onnx</c> (always ONNX Runtime; the behaviour before issue 12, kept for comparisons). Applies to semantic and instance models.
     /// </summary>
     public string PointHead { get; set; } = "mlp";
 

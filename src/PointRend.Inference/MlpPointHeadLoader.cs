@@ -13,27 +13,37 @@ internal static class MlpPointHeadLoader
     /// <summary>Largest |ONNX - MLP| accepted on the probe; float rounding of a 75-term sum is about 1e-5 here.</summary>
     public const float Tolerance = 1e-3f;
 
-    public static (MlpPointHead? Head, string? Problem) Load(string path, ModelManifest manifest, InferenceSession session)
+    public static (MlpPointHead? Head, string? Problem) Load(string path, ModelManifest manifest, InferenceSession session) =>
+        Load(path, manifest.PointHead.InChannels, manifest.Classes.Count, session, manifest.PointHead.Input, manifest.PointHead.Output);
+
+    /// <summary>
+    /// Any point head of the StandardPointHead shape: a semantic model's (K classes) or an instance model's (one mask
+    /// logit, the coarse logit as the last input channel).
+    /// </summary>
+    public static (MlpPointHead? Head, string? Problem) Load(string path, int inChannels, int classes, InferenceSession session, string inputName, string outputName)
     {
         if (!MlpPointHead.IsAccelerated)
         {
             return (null, "this CPU has neither AVX-512 nor AVX2 with FMA");
         }
 
-        var (head, problem) = PointHeadGraph.TryRead(path, manifest.PointHead.InChannels, manifest.Classes.Count);
+        var (head, problem) = PointHeadGraph.TryRead(path, inChannels, classes);
         if (head is null)
         {
             return (null, problem);
         }
 
-        float worst = MaxDifference(head, session, manifest);
+        float worst = MaxDifference(head, session, inputName, outputName);
         return worst <= Tolerance
             ? (head, null)
-            : (null, $"{LoadedModel.PointHeadFile}: the MLP differs from ONNX Runtime by {worst} on probe points (tolerance {Tolerance})");
+            : (null, $"{Path.GetFileName(path)}: the MLP differs from ONNX Runtime by {worst} on probe points (tolerance {Tolerance})");
     }
 
     /// <summary>Largest |ONNX Runtime - MLP| over seeded features in the range real features take (about -4..4).</summary>
-    public static float MaxDifference(MlpPointHead head, InferenceSession session, ModelManifest manifest)
+    public static float MaxDifference(MlpPointHead head, InferenceSession session, ModelManifest manifest) =>
+        MaxDifference(head, session, manifest.PointHead.Input, manifest.PointHead.Output);
+
+    public static float MaxDifference(MlpPointHead head, InferenceSession session, string inputName, string outputName)
     {
         var random = new Random(12);
         var features = new float[head.InChannels * ProbePoints];
@@ -47,7 +57,7 @@ internal static class MlpPointHeadLoader
         using (var output = OrtValue.CreateTensorValueFromMemory(expected, [1L, head.Classes, ProbePoints]))
         using (var runOptions = new RunOptions())
         {
-            session.Run(runOptions, [manifest.PointHead.Input], [input], [manifest.PointHead.Output], [output]);
+            session.Run(runOptions, [inputName], [input], [outputName], [output]);
         }
 
         var actual = new float[expected.Length];

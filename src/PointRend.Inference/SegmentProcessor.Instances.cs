@@ -26,7 +26,7 @@ public sealed partial class SegmentProcessor
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = InstanceEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Instance!, runOptions);
+        using var result = InstanceEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Instance!, runOptions, _options.PointHead == "onnx");
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -34,6 +34,14 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
                 InferenceLog.MlpPointHeadUnavailable(logger, model.Name, reason);
             }
         }
+
+        foreach (var model in catalog.InstanceModels)
+        {
+            if (options.PointHead == "mlp" && model.MlpHeadProblem is { } reason)
+            {
+                InferenceLog.MlpPointHeadUnavailable(logger, model.Name, reason);
+            }
+        }
     }
 
     public ModelCatalog Catalog { get; }

@@ -2,6 +2,7 @@
 // the PyTorch reference. Shapes: R detections, 7x7 coarse logits, 28x28 grid, 224x224 refined logits (float16 on disk).
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
 using PointRend.Core.Instances;
 using PointRend.Imaging;
 using PointRend.Inference.Instances;
@@ -21,6 +22,9 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
     public InstanceGoldenTests(Fixture fixture) => _fixture = fixture;
 
     public static TheoryData<int> Cases() => new() { 0, 1, 2 };
+
+    /// <summary>Every golden case with each point head: ONNX Runtime and the SIMD MLP.</summary>
+    public static TheoryData<int, bool> CasesAndHeads() => new() { { 0, false }, { 1, false }, { 2, false }, { 0, true }, { 1, true }, { 2, true } };
 
     [Fact]
     public void GoldensBelongToTheShippedModel()
@@ -43,8 +47,8 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void GridSelectionAndRefinedLogitsMatchTorch(int index)
+    [MemberData(nameof(CasesAndHeads))]
+    public void GridSelectionAndRefinedLogitsMatchTorch(int index, bool mlp)
     {
         var c = Golden.Case(index);
         var k = c.Json.GetProperty("refined").GetInt32();
@@ -52,7 +56,7 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
         var steps = Golden.Manifest.GetProperty("steps").GetInt32();
         using var detected = _fixture.Detect(c);
         using var runOptions = new RunOptions();
-        var head = new OnnxBoxPointHead(_fixture.Model, runOptions);
+        var head = _fixture.Head(runOptions, mlp);
 
         using var grid = Refine(detected, k, head, new MaskRefineOptions(MaskMode.Grid, points, 0));
         using var refined = Refine(detected, k, head, new MaskRefineOptions(MaskMode.PointRend, points, steps) { RecordPoints = true });
@@ -85,14 +89,14 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void PastedMasksMatchTorchWithinAFewPixels(int index)
+    [MemberData(nameof(CasesAndHeads))]
+    public void PastedMasksMatchTorchWithinAFewPixels(int index, bool mlp)
     {
         var c = Golden.Case(index);
         var pasted = c.Json.GetProperty("pasted").EnumerateArray().ToArray();
         using var detected = _fixture.Detect(c);
         using var runOptions = new RunOptions();
-        var head = new OnnxBoxPointHead(_fixture.Model, runOptions);
+        var head = _fixture.Head(runOptions, mlp);
         var kept = detected.Scores.Count(s => s >= 0.5f);
         Assert.Equal(pasted.Length, kept);
 
@@ -129,6 +133,37 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
         }
     }
 
+    [Fact]
+    public void ShippedModel_GetsTheMlpHead_AndItAgreesWithOnnxRuntimeOnARealBatch()
+    {
+        if (!MlpPointHead.IsAccelerated)
+        {
+            Assert.Null(_fixture.Model.MlpHead);
+            Assert.Contains("AVX", _fixture.Model.MlpHeadProblem);
+            return;
+        }
+
+        Assert.Null(_fixture.Model.MlpHeadProblem);
+        var mlp = Assert.IsType<MlpBoxPointHead>(_fixture.Model.MlpHead);
+        Assert.Equal(_fixture.Model.Manifest.PointHead.InChannels, mlp.InChannels);
+
+        // Three detections of 77 points (not a multiple of any SIMD block): rows must not bleed into each other.
+        const int detections = 3, points = 77;
+        var random = new Random(5);
+        var features = new float[detections * mlp.InChannels * points];
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i] = (float)((random.NextDouble() * 8) - 4);
+        }
+
+        using var runOptions = new RunOptions();
+        var expected = new float[detections * points];
+        var actual = new float[detections * points];
+        new OnnxBoxPointHead(_fixture.Model, runOptions).Predict(features, detections, points, expected);
+        mlp.Predict(features, detections, points, actual);
+        AssertClose(expected, actual, 1e-3f, "point_logits (ONNX Runtime vs MLP)");
+    }
+
     private static MaskLogits Refine(DetectorOutput d, int count, IBoxPointHead head, MaskRefineOptions options) =>
         MaskRefiner.Refine(d.Fine, d.Boxes.AsMemory(0, count), d.Coarse.AsMemory(0, count * 49), d.CoarseResolution, head, options);
 
@@ -159,6 +194,10 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
         }
 
         public InstanceModel Model { get; }
+
+        /// <summary>The MLP head the model loaded (the CPU must have AVX2+FMA, as CI's does), or ONNX Runtime.</summary>
+        public IBoxPointHead Head(RunOptions runOptions, bool mlp) =>
+            mlp ? Model.MlpHead ?? throw new InvalidOperationException($"no MLP head: {Model.MlpHeadProblem}") : new OnnxBoxPointHead(Model, runOptions);
 
         public DetectorOutput Detect(GoldenCase c)
         {

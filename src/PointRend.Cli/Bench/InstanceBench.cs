@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
 using PointRend.Core.Instances;
 using PointRend.Imaging;
 using PointRend.Inference;
@@ -41,15 +42,23 @@ public static class InstanceBench
         var kind = ExecutionProviderChoice.Choose(provider, OrtEnv.Instance().GetAvailableProviders(), out _);
         using var model = InstanceModel.Load(folder, kind, 0);
         var photos = files.Select(f => ImageDecoder.DecodeRgb8(File.ReadAllBytes(f), new ImageLimits(1 << 26, 1 << 14))).ToList();
+        // Both point heads in the same run, alternating per photo, so their rows share the machine's load.
+        using var runOptions = new RunOptions();
+        var heads = new List<(string Name, IBoxPointHead Head)>();
+        if (model.MlpHead is { } mlp)
+        {
+            heads.Add(($"SIMD MLP ({MlpPointHead.InstructionSet})", mlp));
+        }
+
+        heads.Add(("ONNX Runtime", new OnnxBoxPointHead(model, runOptions)));
+        var rows = heads.SelectMany(h => Modes.Select(m => (Head: h.Name, Mode: m.Name))).ToList();
         var detector = new List<double>();
-        var refine = Modes.ToDictionary(m => m.Name, _ => new List<double>());
-        var paste = Modes.ToDictionary(m => m.Name, _ => new List<double>());
-        var points = Modes.ToDictionary(m => m.Name, _ => 0L);
-        var headOnly = new List<double>();
+        var refine = rows.ToDictionary(r => r, _ => new List<double>());
+        var paste = rows.ToDictionary(r => r, _ => new List<double>());
+        var points = rows.ToDictionary(r => r, _ => 0L);
+        var headOnly = heads.ToDictionary(h => h.Name, _ => new List<double>());
         var features = new float[detections * model.Manifest.PointHead.InChannels * model.Manifest.Mask.Points];
         var headLogits = new float[detections * model.Manifest.Mask.Points];
-        using var runOptions = new RunOptions();
-        var head = new OnnxBoxPointHead(model, runOptions);
         for (var pass = -1; pass < repeat; pass++)
         {
             // Pass -1 warms up (JIT, ORT arenas) and is not counted.
@@ -76,35 +85,38 @@ public static class InstanceBench
                     detector.Add(detectorMs);
                 }
 
-                // The point head alone on PointRend's batches (grid + steps, all detections per call): the rest of
-                // "refine" is sampling, selection, upsampling and scatter in PointRend.Core.
-                start = Stopwatch.GetTimestamp();
-                for (var call = 0; call <= model.Manifest.Mask.Steps; call++)
+                foreach (var (headName, head) in heads)
                 {
-                    head.Predict(features, detections, model.Manifest.Mask.Points, headLogits);
-                }
-
-                if (pass >= 0)
-                {
-                    headOnly.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                }
-
-                foreach (var (name, options) in Modes)
-                {
+                    // The point head alone on PointRend's batches (grid + steps, all detections per call): the rest of
+                    // "refine" is sampling, selection, upsampling and scatter in PointRend.Core.
                     start = Stopwatch.GetTimestamp();
-                    using var logits = MaskRefiner.Refine(detected.Fine, boxes, coarse, detected.CoarseResolution, head, options);
-                    var refineMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                    start = Stopwatch.GetTimestamp();
-                    for (var r = 0; r < detections; r++)
+                    for (var call = 0; call <= model.Manifest.Mask.Steps; call++)
                     {
-                        using var mask = MaskPaste.Paste(logits.Of(r), logits.Resolution, boxes[r].Rescale(detected.InputWidth, detected.InputHeight, photo.Width, photo.Height), photo.Width, photo.Height);
+                        head.Predict(features, detections, model.Manifest.Mask.Points, headLogits);
                     }
 
                     if (pass >= 0)
                     {
-                        refine[name].Add(refineMs);
-                        paste[name].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                        points[name] = logits.PointsPredicted;
+                        headOnly[headName].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    }
+
+                    foreach (var (name, options) in Modes)
+                    {
+                        start = Stopwatch.GetTimestamp();
+                        using var logits = MaskRefiner.Refine(detected.Fine, boxes, coarse, detected.CoarseResolution, head, options);
+                        var refineMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        start = Stopwatch.GetTimestamp();
+                        for (var r = 0; r < detections; r++)
+                        {
+                            using var mask = MaskPaste.Paste(logits.Of(r), logits.Resolution, boxes[r].Rescale(detected.InputWidth, detected.InputHeight, photo.Width, photo.Height), photo.Width, photo.Height);
+                        }
+
+                        if (pass >= 0)
+                        {
+                            refine[(headName, name)].Add(refineMs);
+                            paste[(headName, name)].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                            points[(headName, name)] = logits.PointsPredicted;
+                        }
                     }
                 }
             }
@@ -112,20 +124,29 @@ public static class InstanceBench
 
         var detectorP50 = Median(detector);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Model {model.Name} {model.Manifest.Version}, in-process ({kind}), {photos.Count} photos x {repeat} passes, {detections} detections per photo, {Environment.ProcessorCount} cores; medians.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Model {model.Name} {model.Manifest.Version}, in-process ({kind}), {photos.Count} photos x {repeat} passes, {detections} detections per photo, {Environment.ProcessorCount} cores, vector ISA {MlpPointHead.InstructionSet}; medians.");
+        if (model.MlpHeadProblem is { } problem)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"No SIMD MLP head: {problem}");
+        }
+
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Detector (resize + detector.onnx): {detectorP50:F1} ms per photo.");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Point head alone on PointRend's {model.Manifest.Mask.Steps + 1} batches of {detections} x {model.Manifest.Mask.Points} points: {Median(headOnly):F1} ms.");
-        sb.AppendLine();
-        sb.AppendLine("| mask mode | points per photo | refine ms | per detection ms | paste ms | refine + paste vs detector |");
-        sb.AppendLine("|---|---|---|---|---|---|");
-        foreach (var (name, _) in Modes)
+        foreach (var (headName, _) in heads)
         {
-            var r = Median(refine[name]);
-            var p = Median(paste[name]);
+            sb.AppendLine(CultureInfo.InvariantCulture, $"Point head alone ({headName}) on PointRend's {model.Manifest.Mask.Steps + 1} batches of {detections} x {model.Manifest.Mask.Points} points: {Median(headOnly[headName]):F1} ms.");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("| point head | mask mode | points per photo | refine ms | per detection ms | paste ms | refine + paste vs detector |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            var r = Median(refine[row]);
+            var p = Median(paste[row]);
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {name} | {points[name]} | {r:F1} | {r / detections:F2} | {p:F1} | {100 * (r + p) / detectorP50:F1}% |");
+                $"| {row.Head} | {row.Mode} | {points[row]} | {r:F1} | {r / detections:F2} | {p:F1} | {100 * (r + p) / detectorP50:F1}% |");
         }
 
         return sb.ToString();

@@ -49,7 +49,9 @@ public static class InstanceEngine
 {
     /// <param name="rgb">Interleaved RGB8, row-major.</param>
     /// <param name="runOptions">Set Terminate on it to abandon the run (cancellation).</param>
-    public static InstanceResult Run(InstanceModel model, ReadOnlySpan<byte> rgb, int width, int height, InstanceOptions options, RunOptions runOptions)
+    /// <param name="onnxPointHead">Run point_head.onnx in ONNX Runtime even when the model has an <see cref="InstanceModel.MlpHead"/>.</param>
+    public static InstanceResult Run(
+        InstanceModel model, ReadOnlySpan<byte> rgb, int width, int height, InstanceOptions options, RunOptions runOptions, bool onnxPointHead = false)
     {
         var start = Stopwatch.GetTimestamp();
         var coarse = InferenceTracing.Start("pointrend.coarse");
@@ -79,7 +81,7 @@ public static class InstanceEngine
         int plane = detected.CoarseResolution * detected.CoarseResolution;
         using var logits = kept == 0 ? null : MaskRefiner.Refine(
             detected.Fine, detected.Boxes.AsMemory(0, kept), detected.Coarse.AsMemory(0, kept * plane), detected.CoarseResolution,
-            new OnnxBoxPointHead(model, runOptions), options.Refine);
+            Head(model, runOptions, onnxPointHead), options.Refine);
         var refineMs = Stopwatch.GetElapsedTime(refineStart).TotalMilliseconds;
 
         var pasteStart = Stopwatch.GetTimestamp();
@@ -106,4 +108,8 @@ public static class InstanceEngine
         return new InstanceResult(
             detections, width, height, options.Refine.MaskResolution(detected.CoarseResolution), logits?.PointsPredicted ?? 0, detectorMs, refineMs, Stopwatch.GetElapsedTime(pasteStart).TotalMilliseconds);
     }
+
+    /// <summary>The SIMD MLP when the model has one and ONNX Runtime was not asked for (Inference:PointHead=onnx).</summary>
+    public static IBoxPointHead Head(InstanceModel model, RunOptions runOptions, bool onnxPointHead) =>
+        !onnxPointHead && model.MlpHead is { } mlp ? mlp : new OnnxBoxPointHead(model, runOptions);
 }

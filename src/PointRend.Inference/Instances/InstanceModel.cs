@@ -9,12 +9,14 @@ namespace PointRend.Inference.Instances;
 /// </summary>
 public sealed class InstanceModel : IDisposable
 {
-    private InstanceModel(InstanceManifest manifest, InferenceSession detector, InferenceSession pointHead, ExecutionProviderKind provider)
+    private InstanceModel(InstanceManifest manifest, InferenceSession detector, InferenceSession pointHead, ExecutionProviderKind provider, MlpBoxPointHead? mlpHead, string? mlpHeadProblem)
     {
         Manifest = manifest;
         Detector = detector;
         PointHead = pointHead;
         Provider = provider;
+        MlpHead = mlpHead;
+        MlpHeadProblem = mlpHeadProblem;
     }
 
     public InstanceManifest Manifest { get; }
@@ -26,6 +28,15 @@ public sealed class InstanceModel : IDisposable
     public InferenceSession PointHead { get; }
 
     public ExecutionProviderKind Provider { get; }
+
+    /// <summary>
+    /// point_head.onnx's weights in <see cref="MlpBoxPointHead"/>, checked at load against the session on probe points
+    /// (as <see cref="LoadedModel.MlpHead"/>); null when the graph is not that shape or the CPU lacks AVX2+FMA.
+    /// </summary>
+    public MlpBoxPointHead? MlpHead { get; }
+
+    /// <summary>Why <see cref="MlpHead"/> is null (for one log line at start); null when it is set.</summary>
+    public string? MlpHeadProblem { get; }
 
     /// <summary>model.json's refinement defaults (784 points, 3 steps for pennfudan).</summary>
     public MaskRefineOptions DefaultRefine => new(MaskMode.PointRend, Manifest.Mask.Points, Manifest.Mask.Steps);
@@ -66,7 +77,10 @@ public sealed class InstanceModel : IDisposable
                 throw new InvalidDataException($"model '{manifest.Name}' ({directory}) breaks docs/model-contract.md (instance models): {string.Join("; ", problems)}");
             }
 
-            return new InstanceModel(manifest, detector, head, provider);
+            // One mask logit per point: the coarse logit is the last of in_channels, as K logits are for semantic heads.
+            var (mlp, why) = MlpPointHeadLoader.Load(
+                Path.Combine(directory, manifest.PointHead.File), manifest.PointHead.InChannels, 1, head, manifest.PointHead.Input, manifest.PointHead.Output);
+            return new InstanceModel(manifest, detector, head, provider, mlp is null ? null : new MlpBoxPointHead(mlp), why);
         }
         catch
         {
