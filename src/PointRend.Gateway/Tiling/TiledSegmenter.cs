@@ -11,8 +11,9 @@ namespace PointRend.Gateway.Tiling;
 
 /// <summary>
 /// Decodes the image once, cuts it into overlapping tiles (<see cref="TileGrid"/>), runs every tile as its own job
-/// through the runner as its own job (queue, workers and cache see ordinary raw-image requests), at most
-/// <see cref="TilingOptions.MaxTilesInFlight"/> of them at a time, and stitches the labels by keeping each tile's centre. Each kept centre is handed to <c>onTile</c> as soon as its tile completes.
+/// through the runner (queue, workers and cache see ordinary raw-image requests), at most
+/// <see cref="TilingOptions.MaxTilesInFlight"/> at a time, each cut only when it starts, and stitches the labels by
+/// keeping each tile's centre. Each kept centre is handed to <c>onTile</c> as soon as its tile completes.
 /// </summary>
 /// <remarks>
 /// Tiles run at input resolution, so a request for another output size is not tiled. The uncertainty map is stitched
