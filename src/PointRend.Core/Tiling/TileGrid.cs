@@ -49,14 +49,20 @@ public static class TileGrid
     /// <summary>Copies the tile's rectangle out of an interleaved image with <paramref name="channels"/> bytes per pixel.</summary>
     public static byte[] Crop(ReadOnlySpan<byte> image, int width, int channels, Tile tile)
     {
+        var result = new byte[tile.Width * channels * tile.Height];
+        Crop(image, width, channels, tile, result);
+        return result;
+    }
+
+    /// <summary>Copies the tile's rectangle into <paramref name="destination"/> (tile.Width x tile.Height x channels bytes), e.g. a pooled buffer.</summary>
+    public static void Crop(ReadOnlySpan<byte> image, int width, int channels, Tile tile, Span<byte> destination)
+    {
         var row = tile.Width * channels;
-        var result = new byte[row * tile.Height];
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, row * tile.Height, nameof(destination));
         for (var y = 0; y < tile.Height; y++)
         {
-            image.Slice(((tile.Y + y) * width + tile.X) * channels, row).CopyTo(result.AsSpan(y * row, row));
+            image.Slice(((tile.Y + y) * width + tile.X) * channels, row).CopyTo(destination.Slice(y * row, row));
         }
-
-        return result;
     }
 
     /// <summary>The kept centre of a tile's label map (tile.Width x tile.Height) as KeepWidth x KeepHeight bytes.</summary>

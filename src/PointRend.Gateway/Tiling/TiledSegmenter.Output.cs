@@ -33,7 +33,7 @@ public sealed partial class TiledSegmenter
 
         if (selection?.ClassRaw == true)
         {
-            response.ClassRaw = ByteString.CopyFrom(labels);
+            response.ClassRaw = UnsafeByteOperations.UnsafeWrap(labels); // the stitched map is not written again
         }
 
         if (selection?.OverlayPng == true)
@@ -50,7 +50,7 @@ public sealed partial class TiledSegmenter
 
         if (uncertainty is not null && selection!.UncertaintyRaw)
         {
-            response.UncertaintyRaw = ByteString.CopyFrom(uncertainty);
+            response.UncertaintyRaw = UnsafeByteOperations.UnsafeWrap(uncertainty);
         }
 
         response.Timings = new Timings

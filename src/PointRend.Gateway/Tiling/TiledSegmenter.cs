@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Google.Protobuf;
 using PointRend.Contracts;
@@ -10,7 +11,8 @@ namespace PointRend.Gateway.Tiling;
 
 /// <summary>
 /// Decodes the image once, cuts it into overlapping tiles (<see cref="TileGrid"/>), runs every tile as its own job
-/// through the runner at once (queue, workers and cache see ordinary raw-image requests), and stitches the labels by
+/// through the runner (queue, workers and cache see ordinary raw-image requests), at most
+/// <see cref="TilingOptions.MaxTilesInFlight"/> at a time, each cut only when it starts, and stitches the labels by
 /// keeping each tile's centre. Each kept centre is handed to <c>onTile</c> as soon as its tile completes.
 /// </summary>
 /// <remarks>
@@ -55,17 +57,34 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
 
         PointRend.Queueing.QueueMetrics.Tiles.Inc(plan.Count);
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var jobs = plan.Select(t => RunTileAsync(request, image, t, wantUncertainty, job, failFast.Token)).ToList();
         var labels = new byte[image.Width * image.Height];
         var uncertainty = wantUncertainty ? new byte[labels.Length] : null;
         var first = default(SegmentResponse);
         var allHits = true;
         var points = 0;
+
+        // Tiles are cut as they start and at most MaxTilesInFlight of a request are queued or running at once, so a
+        // request holds that many crops and engine working sets rather than all of them (issue 12: 804 MB for 4096x4096).
+        var running = new List<Task<TileRun>>(Math.Min(options.MaxTilesInFlight, plan.Count));
+        var next = 0;
         try
         {
-            await foreach (var done in Task.WhenEach(jobs).WithCancellation(cancellationToken).ConfigureAwait(false))
+            while (next < plan.Count && running.Count < options.MaxTilesInFlight)
             {
+                running.Add(RunTileAsync(request, image, plan[next++], wantUncertainty, job, failFast.Token));
+            }
+
+            while (running.Count > 0)
+            {
+                var done = await Task.WhenAny(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+                running.Remove(done);
                 var (tile, response) = await done.ConfigureAwait(false);
+                if (next < plan.Count)
+                {
+                    // Started before stitching, so the worker this tile freed has the next one while we paste.
+                    running.Add(RunTileAsync(request, image, plan[next++], wantUncertainty, job, failFast.Token));
+                }
+
                 var kept = TileGrid.Keep(response.ClassRaw.Span, tile);
                 TileGrid.Paste(kept, tile, labels, image.Width);
                 if (uncertainty is not null)
@@ -81,7 +100,7 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
                     await onTile(new TileResult
                     {
                         Index = tile.Index, X = tile.KeepX, Y = tile.KeepY, Width = tile.KeepWidth, Height = tile.KeepHeight,
-                        ClassRaw = ByteString.CopyFrom(kept),
+                        ClassRaw = UnsafeByteOperations.UnsafeWrap(kept),
                     }).ConfigureAwait(false);
                 }
             }
@@ -96,20 +115,30 @@ public sealed partial class TiledSegmenter(ISegmentJobRunner runner, ModelManife
         return Assemble(request, image, model, labels, uncertainty, first!, allHits, points, plan.Count, start);
     }
 
-    private async Task<(Tile Tile, SegmentResponse Response)> RunTileAsync(
+    private readonly record struct TileRun(Tile Tile, SegmentResponse Response);
+
+    private async Task<TileRun> RunTileAsync(
         SegmentRequest request, RgbImage image, Tile tile, bool wantUncertainty, JobContext job, CancellationToken cancellationToken)
     {
         var options = request.Options?.Clone() ?? new SegmentOptions();
         options.OutputWidth = 0;
         options.OutputHeight = 0;
         options.Outputs = new OutputSelection { ClassRaw = true, UncertaintyRaw = wantUncertainty };
+        var length = tile.Width * tile.Height * 3;
+        var crop = ArrayPool<byte>.Shared.Rent(length);
+        TileGrid.Crop(image.Pixels, image.Width, 3, tile, crop.AsSpan(0, length));
         var tileRequest = new SegmentRequest
         {
             CorrelationId = $"{request.CorrelationId}#tile{tile.Index}",
             Options = options,
-            Image = new Image { Raw = new RawImage { Rgb = ByteString.CopyFrom(TileGrid.Crop(image.Pixels, image.Width, 3, tile)), Width = tile.Width, Height = tile.Height } },
+            Image = new Image { Raw = new RawImage { Rgb = UnsafeByteOperations.UnsafeWrap(crop.AsMemory(0, length)), Width = tile.Width, Height = tile.Height } },
         };
-        return (tile, await runner.RunAsync(tileRequest, job, cancellationToken).ConfigureAwait(false));
+        var response = await runner.RunAsync(tileRequest, job, cancellationToken).ConfigureAwait(false);
+
+        // Only a completed tile returns its crop: a cancelled or failed one may still be read by a worker, so its
+        // buffer is left to the collector.
+        ArrayPool<byte>.Shared.Return(crop);
+        return new TileRun(tile, response);
     }
 
     /// <summary>Pixels of an image the edge already validated; only a bad encoded body can still be found here.</summary>

@@ -12,8 +12,19 @@ public sealed class TilingOptions
     /// <summary>Pixels neighbouring tiles share; seams sit in the middle, so each kept label has Overlap / 2 of real context. Default 64.</summary>
     public int Overlap { get; set; } = 64;
 
+    /// <summary>
+    /// Tiles of one request queued or running at once (each holds its crop and an engine working set, ~115 MB at
+    /// 1024 px); the next tile is cut when one finishes. Default 2, the default worker count.
+    /// </summary>
+    public int MaxTilesInFlight { get; set; } = 2;
+
     public IEnumerable<string> Validate()
     {
+        if (MaxTilesInFlight < 1)
+        {
+            yield return $"{SectionName}:{nameof(MaxTilesInFlight)} is {MaxTilesInFlight}; it must be at least 1";
+        }
+
         if (TileSize < 0)
         {
             yield return $"{SectionName}:{nameof(TileSize)} is {TileSize}; it must be 0 (off) or positive";
