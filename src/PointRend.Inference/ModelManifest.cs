@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace PointRend.Inference;
 
@@ -40,17 +41,21 @@ public sealed record ModelManifest(
     }
 
     /// <exception cref="InvalidDataException">Unreadable or incomplete model.json.</exception>
-    public static ModelManifest Load(string path)
+    public static ModelManifest Load(string path) => ReadJson(path, ManifestJsonContext.Default.ModelManifest, "model.json");
+
+    /// <summary>One model.json shape (semantic or instance) read with our messages for a bad or empty file.</summary>
+    internal static T ReadJson<T>(string path, JsonTypeInfo<T> type, string what)
+        where T : class
     {
-        ModelManifest? manifest;
+        T? manifest;
         try
         {
             using var stream = File.OpenRead(path);
-            manifest = JsonSerializer.Deserialize(stream, ManifestJsonContext.Default.ModelManifest);
+            manifest = JsonSerializer.Deserialize(stream, type);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"{path} is not valid model.json: {ex.Message}", ex);
+            throw new InvalidDataException($"{path} is not valid {what}: {ex.Message}", ex);
         }
 
         return manifest ?? throw new InvalidDataException($"{path} is empty");

@@ -15,12 +15,7 @@ public sealed partial class SegmentProcessor
         Activity.Current?.SetTag("pointrend.model", model.Name);
         ct.ThrowIfCancellationRequested();
 
-        (ReadOnlyMemory<byte> Rgb, int Width, int Height) image;
-        using (InferenceTracing.Start("pointrend.decode"))
-        {
-            image = Decode(request.Image!);
-        }
-
+        var image = DecodeTraced(request.Image!);
         var decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
 
@@ -43,14 +38,7 @@ public sealed partial class SegmentProcessor
         };
         InstanceOutputEncoder.Encode(request.Options?.Outputs, model.Manifest, result, image.Rgb.Span, response);
         encode?.Stop();
-        response.Timings = new Timings
-        {
-            DecodeMs = decodeMs,
-            CoarseMs = result.DetectorMs,
-            RefineMs = result.RefineMs + result.PasteMs,
-            EncodeMs = Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds,
-            TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
-        };
+        response.Timings = Timed(start, decodeMs, result.DetectorMs, result.RefineMs + result.PasteMs, encodeStart);
         return response;
     }
 }

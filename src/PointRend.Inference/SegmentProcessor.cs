@@ -94,12 +94,7 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         span?.SetTag("pointrend.mode", plan.Render!.Mode.ToString());
         ct.ThrowIfCancellationRequested();
 
-        (ReadOnlyMemory<byte> Rgb, int Width, int Height) image;
-        using (InferenceTracing.Start("pointrend.decode"))
-        {
-            image = Decode(request.Image!);
-        }
-
+        var image = DecodeTraced(request.Image!);
         var decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         ct.ThrowIfCancellationRequested();
 
@@ -122,16 +117,25 @@ public sealed partial class SegmentProcessor : ISegmentProcessor, IDisposable
         OutputEncoder.Encode(options.Outputs, model, result.Render, image.Rgb.Span, image.Width, image.Height, response);
         encode?.Stop();
         span?.SetTag("pointrend.points_refined", response.PointsRefined);
-        response.Timings = new Timings
-        {
-            DecodeMs = decodeMs,
-            CoarseMs = result.CoarseMs,
-            RefineMs = result.RefineMs,
-            EncodeMs = Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds,
-            TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
-        };
+        response.Timings = Timed(start, decodeMs, result.CoarseMs, result.RefineMs, encodeStart);
         return response;
     }
+
+    private (ReadOnlyMemory<byte> Rgb, int Width, int Height) DecodeTraced(Image image)
+    {
+        using var span = InferenceTracing.Start("pointrend.decode");
+        return Decode(image);
+    }
+
+    /// <summary>Stage times of one request; encoding ends now.</summary>
+    private static Timings Timed(long start, double decodeMs, double coarseMs, double refineMs, long encodeStart) => new()
+    {
+        DecodeMs = decodeMs,
+        CoarseMs = coarseMs,
+        RefineMs = refineMs,
+        EncodeMs = Stopwatch.GetElapsedTime(encodeStart).TotalMilliseconds,
+        TotalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds,
+    };
 
     /// <summary>Pixels of an image the validator already accepted; only the encoded body can still be found bad here.</summary>
     private (ReadOnlyMemory<byte> Rgb, int Width, int Height) Decode(Image image)

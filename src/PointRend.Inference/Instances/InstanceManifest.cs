@@ -21,21 +21,8 @@ public sealed record InstanceManifest(
     public ModelClass? ClassById(long id) => Classes.FirstOrDefault(c => c.Id == id);
 
     /// <exception cref="InvalidDataException">Unreadable or incomplete model.json.</exception>
-    public static InstanceManifest Load(string path)
-    {
-        InstanceManifest? manifest;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            manifest = JsonSerializer.Deserialize(stream, InstanceManifestJsonContext.Default.InstanceManifest);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path} is not valid instance model.json: {ex.Message}", ex);
-        }
-
-        return manifest ?? throw new InvalidDataException($"{path} is empty");
-    }
+    public static InstanceManifest Load(string path) =>
+        ModelManifest.ReadJson(path, InstanceManifestJsonContext.Default.InstanceManifest, "instance model.json");
 
     /// <exception cref="InvalidDataException">Unreadable model.json, or its name differs from the folder's.</exception>
     public static InstanceManifest ReadFolder(string directory)
