@@ -46,7 +46,7 @@ public static class QueueMetrics
         "pointrend_queue_pending", "Jobs delivered to a worker and not yet acknowledged, read at scrape time.");
 
     public static readonly Counter Processed = Metrics.CreateCounter(
-        "pointrend_worker_jobs_total", "Jobs finished by this worker (the embedded gateway is its own).", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up
+        "pointrend_worker_jobs_total", "Jobs finished by this worker (the embedded gateway is its own).", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up | no_time_for_rerun
 
     public static readonly Counter Reclaimed = Metrics.CreateCounter(
         "pointrend_worker_reclaimed_total", "Jobs this worker took over from a dead or frozen one (retries).");

@@ -53,6 +53,9 @@ internal static partial class QueueingLog
     [LoggerMessage(108, LogLevel.Information, "Job {JobId} skipped: its deadline passed {LateMs} ms ago", EventName = "JobExpired")]
     public static partial void Expired(ILogger logger, string jobId, long lateMs);
 
+    [LoggerMessage(121, LogLevel.Information, "Job {JobId} answered DEADLINE_EXCEEDED on takeover: {RemainingMs} ms left cannot fit a rerun of ~{ExpectedMs} ms", EventName = "NoTimeForRerun")]
+    public static partial void NoTimeForRerun(ILogger logger, string jobId, long remainingMs, long expectedMs);
+
     [LoggerMessage(109, LogLevel.Information, "Job {JobId} skipped: withdrawn by its caller", EventName = "JobWithdrawn")]
     public static partial void Withdrawn(ILogger logger, string jobId);
 

@@ -65,9 +65,14 @@ public abstract class ClusterFixture : IAsyncLifetime
     /// <summary>The gateway's own Prometheus port (Gateway:MetricsPort).</summary>
     public int GatewayMetricsPort { get; } = TestPorts.Free();
 
-    public WorkerProcess StartWorker()
+    public WorkerProcess StartWorker(IReadOnlyDictionary<string, string>? overrides = null)
     {
         var settings = QueueSettings;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
         settings["Worker:MetricsPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var worker = WorkerProcess.Start(ClientConfiguration, Prefix, settings);
         _workers.Add(worker);

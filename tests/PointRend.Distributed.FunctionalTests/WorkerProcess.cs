@@ -12,6 +12,8 @@ namespace PointRend.Distributed.FunctionalTests;
 public sealed partial class WorkerProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
     private readonly Process _process;
     private readonly ProcessOutput _output;
     private bool _disposed;
@@ -77,6 +79,20 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     {
         _process.Kill();
         _process.WaitForExit();
+    }
+
+    /// <summary>SIGSTOP: the process stays, holding its jobs, but reads and beats nothing until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(SigCont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({Pid}, {name}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
     }
 
     /// <summary>SIGTERM, as Kubernetes sends on scale-down.</summary>

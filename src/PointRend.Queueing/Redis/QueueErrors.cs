@@ -34,6 +34,12 @@ internal static class QueueErrors
     public static SegmentationException DeadlinePassedWhileRunning(string correlationId, string jobId) => new(
         SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, $"the deadline of request '{correlationId}' (job {jobId}) passed while it ran");
 
+    public static SegmentationException NoTimeForRerun(string correlationId, string jobId, TimeSpan remaining, TimeSpan expected) => new(
+        SegmentationErrorKind.DeadlineExceeded,
+        ErrorReason.DeadlineExceeded,
+        $"the worker running request '{correlationId}' (job {jobId}) died; the remaining {(long)remaining.TotalMilliseconds} ms of its deadline " +
+        $"cannot fit a rerun of ~{(long)expected.TotalMilliseconds} ms, so it is answered now; retry with a longer deadline");
+
     public static SegmentationException Cancelled(string correlationId) => new(
         SegmentationErrorKind.Cancelled, ErrorReason.Cancelled, $"request '{correlationId}' was cancelled by the caller");
 

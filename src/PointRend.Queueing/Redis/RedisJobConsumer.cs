@@ -30,6 +30,7 @@ public sealed partial class RedisJobConsumer : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _doorbell = new(0, 1);
+    private readonly RunTimeEstimate _runTimes = new();
     private DateTimeOffset _nextDeadCheck;
     private volatile bool _doorbellSubscribed;
 
