@@ -91,22 +91,8 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
         Assert.Equal(expectedLabels, actualLabels);
     }
 
-    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
-    {
-        var worst = 0f;
-        var at = -1;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var d = MathF.Abs(expected[i] - actual[i]);
-            if (!(d <= worst))
-            {
-                worst = d;
-                at = i;
-            }
-        }
-
-        Assert.True(worst <= Tolerance, $"{what}: max |torch - C#| = {worst} at index {at} (tolerance {Tolerance})");
-    }
+    private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what) =>
+        GoldenAsserts.Close(expected, actual, Tolerance, what);
 
     public sealed class ModelFixture : IDisposable
     {

@@ -170,19 +170,7 @@ public sealed class InstanceGoldenTests : IClassFixture<InstanceGoldenTests.Fixt
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float tolerance, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
-        var worst = 0f;
-        var at = -1;
-        for (var i = 0; i < expected.Length; i++)
-        {
-            var d = MathF.Abs(expected[i] - actual[i]);
-            if (!(d <= worst))
-            {
-                worst = d;
-                at = i;
-            }
-        }
-
-        Assert.True(worst <= tolerance, $"{what}: max |torch - C#| = {worst} at index {at} (tolerance {tolerance})");
+        GoldenAsserts.Close(expected, actual, tolerance, what);
     }
 
     public sealed class Fixture : IDisposable
