@@ -2,6 +2,7 @@
 // Coordinates: cells are raster indices i * W + j of the level they belong to; level s is (h * 2^s) x (w * 2^s).
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -81,7 +82,7 @@ internal sealed class SparseSubdivision : IDisposable
                 int height = parent.Height * 2;
                 int width = parent.Width * 2;
                 int take = (int)Math.Min(options.PointsPerStep, (long)height * width);
-                var level = new SparseLevel(classes, height, width, (int)Math.Min((4L * take) + 1024, (long)height * width))
+                var level = new SparseLevel(classes, height, width, (int)Math.Min(Math.Max(4L * take, 3L * parent.Used) + 1024, (long)height * width))
                 {
                     Rows = new Taps(parent.Height, height),
                     Columns = new Taps(parent.Width, width),
@@ -440,14 +441,22 @@ internal sealed class SparseSubdivision : IDisposable
         int b = rows.Second[y] * parent.Width;
         int l = columns.First[x];
         int r = columns.Second[x];
-        int a00 = Ensure(step - 1, t + l) * parent.Stride;
-        int a01 = Ensure(step - 1, t + r) * parent.Stride;
-        int a10 = Ensure(step - 1, b + l) * parent.Stride;
-        int a11 = Ensure(step - 1, b + r) * parent.Stride;
+        int a00 = Source(step - 1, t + l) * parent.Stride;
+        int a01 = Source(step - 1, t + r) * parent.Stride;
+        int a10 = Source(step - 1, b + l) * parent.Stride;
+        int a11 = Source(step - 1, b + r) * parent.Stride;
         slot = level.Allocate(cell);
         Interpolate(parent.Store, a00, a01, a10, a11, columns.FirstWeight[x], columns.SecondWeight[x], rows.FirstWeight[y], rows.SecondWeight[y],
             level.Store.AsSpan(slot * level.Stride, level.Stride));
         return slot;
+    }
+
+    /// <summary>Ensure with the common case (the cell below is already known) inlined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Source(int step, int cell)
+    {
+        int slot = _levels[step].Slot[cell];
+        return slot >= 0 ? slot : Ensure(step, cell);
     }
 
     /// <summary>
