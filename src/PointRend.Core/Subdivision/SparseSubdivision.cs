@@ -30,6 +30,9 @@ internal sealed class SparseSubdivision : IDisposable
     private const int KeyShift = 21;
     private const int Bins = 1 << (32 - KeyShift);
 
+    /// <summary>A column whose two rows disagree on the label (in the int row of labels PropagateBounds builds).</summary>
+    private const int Mixed = -1;
+
     private readonly int _classes;
     private readonly SparseLevel[] _levels;
     private int _count;
@@ -356,8 +359,6 @@ internal sealed class SparseSubdivision : IDisposable
             ArrayPool<float>.Shared.Return(vBound);
         }
     }
-
-    private const int Mixed = -1;
 
     /// <summary>
     /// One row of bounds across an exact 2x in width, with BilinearUpsample's column taps written out: output 0 is
