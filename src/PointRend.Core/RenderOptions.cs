@@ -21,4 +21,11 @@ public sealed record RenderOptions(RenderMode Mode, int Steps, int PointsPerStep
 {
     /// <summary>Keep the selected cell indices of each step (for figures and tests); costs one int[] per step.</summary>
     public bool RecordPoints { get; init; }
+
+    /// <summary>
+    /// Run every PointRend step over the whole grid (upsample all K channels, score and select over every cell), as
+    /// detectron2 does, instead of only where a cell's label or rank can change. Same cells, labels and logits; slower.
+    /// For tests and benchmarks that compare the two.
+    /// </summary>
+    public bool FullGridSteps { get; init; }
 }

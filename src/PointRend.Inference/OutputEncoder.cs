@@ -18,7 +18,8 @@ internal static class OutputEncoder
         try
         {
             var labelSpan = labels.AsSpan(0, n);
-            LabelMaps.Argmax(render.Logits, render.Classes, n, labelSpan);
+            // A PointRend render already has its labels; the K x H x W logits are only built for the uncertainty map.
+            render.CopyLabels(labelSpan);
             if (wantPng)
             {
                 response.ClassPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(labelSpan, w, h).Span);

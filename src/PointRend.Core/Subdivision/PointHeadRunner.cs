@@ -66,6 +66,42 @@ internal sealed class PointHeadRunner : IDisposable
         }
     }
 
+    /// <summary>
+    /// Predicts the listed cells (ascending raster indices) and writes point p's K logits to
+    /// pointLogits[p * K .. p * K + K) (cell-major, as the sparse renderer stores them) instead of into a grid.
+    /// </summary>
+    public void PredictCellMajor(ReadOnlySpan<int> cells, int gridHeight, int gridWidth, Span<float> pointLogits)
+    {
+        var featureBuffer = _pointFeatures ?? throw new ObjectDisposedException(nameof(PointHeadRunner));
+        var logitBuffer = _pointLogits ?? throw new ObjectDisposedException(nameof(PointHeadRunner));
+        int classes = _head.Classes;
+        for (int start = 0; start < cells.Length; start += _capacity)
+        {
+            int points = Math.Min(_capacity, cells.Length - start);
+            var chunk = cells.Slice(start, points);
+            var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
+            int offset = 0;
+            foreach (var map in _features)
+            {
+                PointSampling.SampleAtCellCenters(map, chunk, gridHeight, gridWidth, pointFeatures, offset);
+                offset += map.Channels;
+            }
+
+            PointSampling.SampleAtCellCenters(_coarse, chunk, gridHeight, gridWidth, pointFeatures, offset);
+            var channelMajor = logitBuffer.AsSpan(0, classes * points);
+            _head.Predict(pointFeatures, points, channelMajor);
+            var destination = pointLogits.Slice(start * classes, points * classes);
+            for (int k = 0; k < classes; k++)
+            {
+                var row = channelMajor.Slice(k * points, points);
+                for (int p = 0; p < points; p++)
+                {
+                    destination[(p * classes) + k] = row[p];
+                }
+            }
+        }
+    }
+
     private static bool IsAscending(ReadOnlySpan<int> cells)
     {
         for (int i = 1; i < cells.Length; i++)

@@ -80,6 +80,16 @@ public static class SubdivisionRenderer
 
     private static RenderResult RenderSubdivision(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, RenderOptions options)
     {
+        if (!options.FullGridSteps && SparseSubdivision.TryRender(coarse, features, head, options) is { } sparse)
+        {
+            return sparse;
+        }
+
+        return RenderFullGrid(coarse, features, head, options);
+    }
+
+    private static RenderResult RenderFullGrid(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, RenderOptions options)
+    {
         int classes = coarse.Channels;
         int height = coarse.Height;
         int width = coarse.Width;

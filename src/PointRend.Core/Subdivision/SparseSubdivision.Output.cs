@@ -1,0 +1,119 @@
+// Shape shorthand: K classes, H x W grid of a level, cells = H * W.
+// Coordinates: cells are raster indices i * W + j of the level they belong to.
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace PointRend.Core;
+
+/// <summary>Labels at the output size from the last level, through the final resize.</summary>
+internal sealed partial class SparseSubdivision
+{
+    /// <summary>Labels at the output size: the last level's, or through the final resize's taps where they differ.</summary>
+    private void WriteOutputLabels(int outHeight, int outWidth, byte[] labels)
+    {
+        int step = _count - 1;
+        var last = _levels[step];
+        if (last.Height == outHeight && last.Width == outWidth)
+        {
+            last.Labels.AsSpan(0, last.Cells).CopyTo(labels);
+            return;
+        }
+
+        using var rows = new Taps(last.Height, outHeight);
+        using var columns = new Taps(last.Width, outWidth);
+        float delta = Delta();
+        int width = last.Width;
+        bool sameColumns = width == outWidth;
+        float[] logits = ArrayPool<float>.Shared.Rent(last.Stride);
+        float[] rowBound = ArrayPool<float>.Shared.Rent(width);
+        try
+        {
+            for (int y = 0; y < outHeight; y++)
+            {
+                int t = rows.First[y] * width;
+                int b = rows.Second[y] * width;
+                float wy0 = rows.FirstWeight[y];
+                float wy1 = rows.SecondWeight[y];
+                var output = labels.AsSpan(y * outWidth, outWidth);
+                if (sameColumns)
+                {
+                    // Columns map one to one (the usual case: only the rows are resized), so the proof is per column:
+                    // the two rows agree on the label and their blended bound is below zero.
+                    BlendBounds(last.Bound.AsSpan(t, width), last.Bound.AsSpan(b, width), wy0, wy1, delta, rowBound.AsSpan(0, width));
+                    var tl = last.Labels.AsSpan(t, width);
+                    var bl = last.Labels.AsSpan(b, width);
+                    int x = 0;
+                    for (; x <= width - 8; x += 8)
+                    {
+                        // Eight pixels at once where both rows agree on all eight labels and all eight bounds prove them.
+                        if (MemoryMarshal.Read<ulong>(tl[x..]) == MemoryMarshal.Read<ulong>(bl[x..])
+                            && Vector256.LessThanAll(Vector256.Create<float>(rowBound.AsSpan(x, 8)), Vector256<float>.Zero))
+                        {
+                            tl.Slice(x, 8).CopyTo(output[x..]);
+                            continue;
+                        }
+
+                        for (int i = x; i < x + 8; i++)
+                        {
+                            output[i] = tl[i] == bl[i] && rowBound[i] < 0 ? tl[i] : ExactOutputLabel(step, t, b, i, i, wy0, wy1, 1f, 0f, logits);
+                        }
+                    }
+
+                    for (; x < width; x++)
+                    {
+                        byte label = tl[x];
+                        if (label == bl[x] && rowBound[x] < 0)
+                        {
+                            output[x] = label;
+                        }
+                        else
+                        {
+                            output[x] = ExactOutputLabel(step, t, b, x, x, wy0, wy1, 1f, 0f, logits);
+                        }
+                    }
+
+                    continue;
+                }
+
+                for (int x = 0; x < outWidth; x++)
+                {
+                    int l = columns.First[x];
+                    int r = columns.Second[x];
+                    float wx0 = columns.FirstWeight[x];
+                    float wx1 = columns.SecondWeight[x];
+                    byte label = last.Labels[t + l];
+                    if (last.Labels[t + r] == label && last.Labels[b + l] == label && last.Labels[b + r] == label)
+                    {
+                        float u = (wy0 * ((wx0 * last.Bound[t + l]) + (wx1 * last.Bound[t + r])))
+                            + (wy1 * ((wx0 * last.Bound[b + l]) + (wx1 * last.Bound[b + r]))) + delta;
+                        if (u < 0)
+                        {
+                            output[x] = label;
+                            continue;
+                        }
+                    }
+
+                    output[x] = ExactOutputLabel(step, t, b, l, r, wy0, wy1, wx0, wx1, logits);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(logits);
+            ArrayPool<float>.Shared.Return(rowBound);
+        }
+    }
+
+    /// <summary>The final resize's logits at one output pixel (Resize's formula), then their argmax.</summary>
+    private byte ExactOutputLabel(int step, int t, int b, int l, int r, float wy0, float wy1, float wx0, float wx1, float[] logits)
+    {
+        var last = _levels[step];
+        int a00 = Ensure(step, t + l) * last.Stride;
+        int a01 = Ensure(step, t + r) * last.Stride;
+        int a10 = Ensure(step, b + l) * last.Stride;
+        int a11 = Ensure(step, b + r) * last.Stride;
+        Interpolate(last.Store, a00, a01, a10, a11, wx0, wx1, wy0, wy1, logits.AsSpan(0, last.Stride));
+        return LabelAndUncertainty(logits.AsSpan(0, _classes)).Label;
+    }
+}

@@ -1,0 +1,463 @@
+// Shape shorthand: K classes, h x w coarse grid, S steps, N points per step, H x W output grid.
+// Coordinates: cells are raster indices i * W + j of the level they belong to; level s is (h * 2^s) x (w * 2^s).
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace PointRend.Core;
+
+/// <summary>
+/// The subdivision of <see cref="SubdivisionRenderer"/> without building any K-channel grid: the same selected
+/// cells (ties to the lower raster index), the same labels, and on request the same logits, for a fraction of the work.
+/// </summary>
+/// <remarks>
+/// Why it is exact: a 2x-upsampled cell is a convex combination (weights &gt;= 0 summing to 1) of four cells of
+/// the level below. If those four share the top class c and each has a top-two gap of at least g, then every
+/// logit difference v[c] - v[k] of the new cell is a convex combination of differences that are all &gt;= g, so it
+/// is &gt;= g too; float rounding moves it by at most a few ulps of the largest |logit| M, covered by subtracting
+/// delta = M * 2^-16 per level. So each cell gets a label and an upper bound on its uncertainty (-gap) without
+/// computing its logits; a bound below zero proves the label. Selection then needs exact uncertainties only for the
+/// cells whose bound could reach the N-th largest exact uncertainty: every other cell is strictly less uncertain
+/// than all N chosen, so it would not have been chosen by the full-grid selection either. Exact logits are computed
+/// with BilinearUpsample's own formula and weights, from the exact (memoised) logits of the four cells below, so they
+/// are the same floats the full-grid upsample writes.
+/// </remarks>
+internal sealed partial class SparseSubdivision : IDisposable
+{
+    private const int KeyShift = 21;
+    private const int Bins = 1 << (32 - KeyShift);
+
+    /// <summary>A column whose two rows disagree on the label (in the int row of labels PropagateBounds builds).</summary>
+    private const int Mixed = -1;
+
+    private readonly int _classes;
+    private readonly SparseLevel[] _levels;
+    private int _count;
+    private float _maxAbs;
+
+    private SparseSubdivision(int classes, int steps)
+    {
+        _classes = classes;
+        _levels = new SparseLevel[steps + 1];
+    }
+
+    /// <summary>
+    /// Null when the sparse path does not apply (one class, more than 256 classes, no steps, or a non-finite logit
+    /// anywhere); the caller then runs the full-grid algorithm, which gives the same result.
+    /// </summary>
+    public static RenderResult? TryRender(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, RenderOptions options)
+    {
+        int classes = coarse.Channels;
+        if (classes < 2 || classes > 256 || options.Steps < 1)
+        {
+            return null;
+        }
+
+        float maxAbs = MaxAbs(coarse.Data.Span);
+        if (!float.IsFinite(maxAbs))
+        {
+            return null;
+        }
+
+        using var sparse = new SparseSubdivision(classes, options.Steps) { _maxAbs = maxAbs };
+        return sparse.Run(coarse, features, head, options);
+    }
+
+    private RenderResult? Run(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, RenderOptions options)
+    {
+        int classes = _classes;
+        var replay = new SubdivisionReplay(coarse.Data.Span, classes, coarse.Height, coarse.Width);
+        byte[]? labels = null;
+        try
+        {
+            AddCoarseLevel(coarse);
+            var recorded = options.RecordPoints ? new List<int[]>(options.Steps) : null;
+            var grids = new List<(int Height, int Width)>(options.Steps);
+            int refined = 0;
+            long largestStep = Math.Min(options.PointsPerStep, ((long)coarse.Height << options.Steps) * (coarse.Width << options.Steps));
+            using var runner = new PointHeadRunner(coarse, features, head, (int)Math.Min(largestStep, SubdivisionRenderer.MaxPointsPerPredict));
+            for (int step = 1; step <= options.Steps; step++)
+            {
+                var parent = _levels[step - 1];
+                int height = parent.Height * 2;
+                int width = parent.Width * 2;
+                int take = (int)Math.Min(options.PointsPerStep, (long)height * width);
+                var level = new SparseLevel(classes, height, width, (int)Math.Min(Math.Max(4L * take, 3L * parent.Used) + 1024, (long)height * width))
+                {
+                    Rows = new Taps(parent.Height, height),
+                    Columns = new Taps(parent.Width, width),
+                };
+                _levels[step] = level;
+                _count = step + 1;
+
+                int[] selected = ArrayPool<int>.Shared.Rent(take);
+                float[] predicted = ArrayPool<float>.Shared.Rent(take * classes);
+                replay.AddStep(selected, predicted, take);
+                Select(level, step, take, selected, recorded);
+                runner.PredictCellMajor(selected.AsSpan(0, take), height, width, predicted);
+                if (!Overwrite(level, selected.AsSpan(0, take), predicted))
+                {
+                    replay.Dispose();
+                    return null;
+                }
+
+                refined += take;
+                grids.Add((height, width));
+            }
+
+            labels = ArrayPool<byte>.Shared.Rent(options.OutputHeight * options.OutputWidth);
+            WriteOutputLabels(options.OutputHeight, options.OutputWidth, labels);
+            var result = new RenderResult(labels, replay, classes, options.OutputHeight, options.OutputWidth, refined, recorded, grids);
+            labels = null;
+            replay = null;
+            return result;
+        }
+        finally
+        {
+            replay?.Dispose();
+            if (labels is not null)
+            {
+                ArrayPool<byte>.Shared.Return(labels);
+            }
+        }
+    }
+
+    private void AddCoarseLevel(FeatureMap coarse)
+    {
+        int classes = _classes;
+        var level = new SparseLevel(classes, coarse.Height, coarse.Width, coarse.Height * coarse.Width);
+        _levels[0] = level;
+        _count = 1;
+        var data = coarse.Data.Span;
+        int plane = level.Cells;
+        for (int cell = 0; cell < plane; cell++)
+        {
+            int slot = level.Allocate(cell);
+            var logits = level.Store.AsSpan(slot * level.Stride, classes);
+            for (int k = 0; k < classes; k++)
+            {
+                logits[k] = data[(k * plane) + cell];
+            }
+
+            (level.Labels[cell], level.Bound[cell]) = LabelAndUncertainty(logits);
+        }
+    }
+
+    /// <summary>
+    /// The take most uncertain cells of <paramref name="level"/>, ascending, into selected; recorded (if not null)
+    /// gets them in the contract order (most uncertain first, then lower index).
+    /// </summary>
+    private void Select(SparseLevel level, int step, int take, int[] selected, List<int[]>? recorded)
+    {
+        int cells = level.Cells;
+        if (take == cells)
+        {
+            for (int i = 0; i < cells; i++)
+            {
+                selected[i] = i;
+            }
+
+            recorded?.Add(RecordedOrder(step, selected.AsSpan(0, take)));
+            return;
+        }
+
+        PropagateBounds(_levels[step - 1], level);
+        int[] cellsBuffer = ArrayPool<int>.Shared.Rent(cells);
+        float[] uncertainty = ArrayPool<float>.Shared.Rent(cells);
+        int[] chosen = ArrayPool<int>.Shared.Rent(take);
+        try
+        {
+            // Round 1: every cell whose label is not proven (bound >= 0) needs its exact logits anyway; if those are
+            // fewer than take, the cells in the top histogram bins of the bounds holding at least take cells.
+            uint firstKey = PointSelection.SortableKey(0f);
+            int n = Candidates(level, step, firstKey, cellsBuffer, uncertainty);
+            if (n < take)
+            {
+                firstKey = TopBinsKey(level, take);
+                n = Candidates(level, step, firstKey, cellsBuffer, uncertainty);
+            }
+
+            PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), take, chosen);
+            uint threshold = uint.MaxValue;
+            for (int p = 0; p < take; p++)
+            {
+                threshold = Math.Min(threshold, PointSelection.SortableKey(uncertainty[chosen[p]]));
+            }
+
+            // Every cell left out has a key below firstKey. If the take-th exact uncertainty is below firstKey too,
+            // round 2 takes every cell whose bound reaches it; the take-th can then only rise, so one round is enough.
+            if (threshold < firstKey)
+            {
+                n = Candidates(level, step, threshold, cellsBuffer, uncertainty);
+                PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), take, chosen);
+            }
+
+            for (int p = 0; p < take; p++)
+            {
+                selected[p] = cellsBuffer[chosen[p]];
+            }
+
+            if (recorded is not null)
+            {
+                PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, n), take, chosen);
+                var order = new int[take];
+                for (int p = 0; p < take; p++)
+                {
+                    order[p] = cellsBuffer[chosen[p]];
+                }
+
+                recorded.Add(order);
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(cellsBuffer);
+            ArrayPool<float>.Shared.Return(uncertainty);
+            ArrayPool<int>.Shared.Return(chosen);
+        }
+    }
+
+    /// <summary>Selecting every cell: the contract order still needs every cell's exact uncertainty.</summary>
+    private int[] RecordedOrder(int step, ReadOnlySpan<int> cells)
+    {
+        var level = _levels[step];
+        int take = cells.Length;
+        float[] uncertainty = ArrayPool<float>.Shared.Rent(take);
+        try
+        {
+            for (int p = 0; p < take; p++)
+            {
+                int slot = Ensure(step, cells[p]);
+                uncertainty[p] = LabelAndUncertainty(level.Store.AsSpan(slot * level.Stride, _classes)).Uncertainty;
+            }
+
+            var order = new int[take];
+            PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, take), take, order);
+            for (int p = 0; p < take; p++)
+            {
+                order[p] = cells[order[p]];
+            }
+
+            return order;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(uncertainty);
+        }
+    }
+
+    /// <summary>Cells with SortableKey(bound) &gt;= minKey, in raster order, with their exact uncertainty.</summary>
+    private int Candidates(SparseLevel level, int step, uint minKey, int[] cells, float[] uncertainty)
+    {
+        // key(v) >= minKey exactly when v >= the float whose key is minKey (keys are monotone), so whole vectors of
+        // bounds can be skipped with one comparison.
+        float min = FloatOfKey(minKey);
+        int n = 0;
+        var bound = level.Bound;
+        var labels = level.Labels;
+        int count = level.Cells;
+        int cell = 0;
+        var threshold = new Vector<float>(min);
+        while (cell < count)
+        {
+            if (cell <= count - Vector<float>.Count && Vector.LessThanAll(new Vector<float>(bound.AsSpan(cell)), threshold))
+            {
+                cell += Vector<float>.Count;
+                continue;
+            }
+
+            int end = Math.Min(count, cell + Vector<float>.Count);
+            for (; cell < end; cell++)
+            {
+                if (!(bound[cell] >= min))
+                {
+                    continue;
+                }
+
+                // Invariant at the level being selected: a cell with a slot has its exact uncertainty in Bound.
+                if (level.Slot[cell] < 0)
+                {
+                    int slot = Ensure(step, cell);
+                    (labels[cell], bound[cell]) = LabelAndUncertainty(level.Store.AsSpan(slot * level.Stride, _classes));
+                }
+
+                cells[n] = cell;
+                uncertainty[n] = bound[cell];
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>The least float whose <see cref="PointSelection.SortableKey"/> is minKey (-inf below every finite key).</summary>
+    private static float FloatOfKey(uint key)
+    {
+        float value = BitConverter.UInt32BitsToSingle((key & 0x8000_0000u) != 0 ? key & 0x7FFF_FFFFu : ~key);
+        return float.IsNaN(value) ? float.NegativeInfinity : value;
+    }
+
+    /// <summary>
+    /// How far float rounding can move a logit difference through one bilinear interpolation, with room to spare:
+    /// each interpolated value is within ~4 ulps of M, the bound's own rounding adds ~2 more (delta is 256 ulps of M).
+    /// </summary>
+    private float Delta() => (_maxAbs * (1f / 65536f)) + 1e-30f;
+
+    /// <summary>The slot holding the exact logits of cell in level step (computing them, and what they need, once).</summary>
+    private int Ensure(int step, int cell)
+    {
+        var level = _levels[step];
+        int slot = level.Slot[cell];
+        if (slot >= 0)
+        {
+            return slot;
+        }
+
+        var parent = _levels[step - 1];
+        int y = cell / level.Width;
+        int x = cell - (y * level.Width);
+        var rows = level.Rows!;
+        var columns = level.Columns!;
+        int t = rows.First[y] * parent.Width;
+        int b = rows.Second[y] * parent.Width;
+        int l = columns.First[x];
+        int r = columns.Second[x];
+        int a00 = Source(step - 1, t + l) * parent.Stride;
+        int a01 = Source(step - 1, t + r) * parent.Stride;
+        int a10 = Source(step - 1, b + l) * parent.Stride;
+        int a11 = Source(step - 1, b + r) * parent.Stride;
+        slot = level.Allocate(cell);
+        Interpolate(parent.Store, a00, a01, a10, a11, columns.FirstWeight[x], columns.SecondWeight[x], rows.FirstWeight[y], rows.SecondWeight[y],
+            level.Store.AsSpan(slot * level.Stride, level.Stride));
+        return slot;
+    }
+
+    /// <summary>Ensure with the common case (the cell below is already known) inlined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Source(int step, int cell)
+    {
+        int slot = _levels[step].Slot[cell];
+        return slot >= 0 ? slot : Ensure(step, cell);
+    }
+
+    /// <summary>
+    /// BilinearUpsample's value, operation for operation: each row lx0 * left + lx1 * right (InterpolateRow), then
+    /// ly0 * upper + ly1 * lower (Blend); plain multiplies and adds, which .NET never fuses, so the floats match.
+    /// </summary>
+    private static void Interpolate(
+        float[] source, int a00, int a01, int a10, int a11, float lx0, float lx1, float ly0, float ly1, Span<float> output)
+    {
+        // output.Length is the level's stride: 8 or 16 lanes go through one or two vector operations each, lane
+        // for lane the same multiplies and adds as the scalar loop (and as BilinearUpsample).
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && output.Length % 8 == 0)
+        {
+            ref float s = ref MemoryMarshal.GetArrayDataReference(source);
+            ref float o = ref MemoryMarshal.GetReference(output);
+            var wx0 = Vector256.Create(lx0);
+            var wx1 = Vector256.Create(lx1);
+            var wy0 = Vector256.Create(ly0);
+            var wy1 = Vector256.Create(ly1);
+            for (; k < output.Length; k += 8)
+            {
+                var upper = (wx0 * Vector256.LoadUnsafe(ref s, (nuint)(a00 + k))) + (wx1 * Vector256.LoadUnsafe(ref s, (nuint)(a01 + k)));
+                var lower = (wx0 * Vector256.LoadUnsafe(ref s, (nuint)(a10 + k))) + (wx1 * Vector256.LoadUnsafe(ref s, (nuint)(a11 + k)));
+                ((wy0 * upper) + (wy1 * lower)).StoreUnsafe(ref o, (nuint)k);
+            }
+
+            return;
+        }
+
+        for (; k < output.Length; k++)
+        {
+            float upper = (lx0 * source[a00 + k]) + (lx1 * source[a01 + k]);
+            float lower = (lx0 * source[a10 + k]) + (lx1 * source[a11 + k]);
+            output[k] = (ly0 * upper) + (ly1 * lower);
+        }
+    }
+
+    /// <summary>Stores the head's logits for the selected cells; false if one is not finite (bounds would not hold).</summary>
+    private bool Overwrite(SparseLevel level, ReadOnlySpan<int> cells, ReadOnlySpan<float> predicted)
+    {
+        int classes = _classes;
+        float maxAbs = MaxAbs(predicted[..(cells.Length * classes)]);
+        if (!float.IsFinite(maxAbs))
+        {
+            return false;
+        }
+
+        _maxAbs = MathF.Max(_maxAbs, maxAbs);
+        for (int p = 0; p < cells.Length; p++)
+        {
+            int cell = cells[p];
+            int slot = level.Slot[cell];
+            if (slot < 0)
+            {
+                slot = level.Allocate(cell);
+            }
+
+            var logits = level.Store.AsSpan(slot * level.Stride, classes);
+            predicted.Slice(p * classes, classes).CopyTo(logits);
+            (level.Labels[cell], level.Bound[cell]) = LabelAndUncertainty(logits);
+        }
+
+        return true;
+    }
+
+    /// <summary>LabelMaps.Argmax's label (strictly greater wins) and UncertaintyMap.TopTwoGap's top2 - top1 of one cell.</summary>
+    private static (byte Label, float Uncertainty) LabelAndUncertainty(ReadOnlySpan<float> logits)
+    {
+        // Plain comparisons instead of MathF.Max/Min: the logits are finite here, where both give the same values
+        // (a zero's sign aside, which neither the selection keys nor the labels see).
+        float top1 = logits[0];
+        float top2 = float.NegativeInfinity;
+        int index = 0;
+        for (int k = 1; k < logits.Length; k++)
+        {
+            float v = logits[k];
+            if (v > top1)
+            {
+                top2 = top1;
+                top1 = v;
+                index = k;
+            }
+            else if (v > top2)
+            {
+                top2 = v;
+            }
+        }
+
+        return ((byte)index, top2 - top1);
+    }
+
+    /// <summary>max |v|; NaN or infinity if any value is not finite.</summary>
+    private static float MaxAbs(ReadOnlySpan<float> values)
+    {
+        float max = 0f;
+        foreach (float v in values)
+        {
+            float a = Math.Abs(v);
+            if (!(a <= max))
+            {
+                // Larger, or NaN: NaN stays (nothing compares above it), so the caller sees it.
+                max = float.IsNaN(a) ? float.NaN : a;
+                if (float.IsNaN(max))
+                {
+                    return max;
+                }
+            }
+        }
+
+        return max;
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            _levels[i].Dispose();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.ML.OnnxRuntime;
+using PointRend.Core;
+
+namespace PointRend.Inference.Tests;
+
+/// <summary>
+/// The sparse PointRend steps (the default) against the full-grid steps on the shipped model and a real frame, at the
+/// defaults users get (4 x 4096 at 1x) and at 4x (6 steps, a final 1472 -> 1440 row resize): the same cells every
+/// step, the same labels, the same logits.
+/// </summary>
+public sealed class SparseStepsTests(ModelFixture fixture) : IClassFixture<ModelFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void SparseSteps_EqualFullGridSteps_OnTheShippedModel(int scale)
+    {
+        var image = ModelFixture.SampleImage();
+        var m = fixture.CamVid.Manifest;
+        int outH = image.Height * scale, outW = image.Width * scale;
+        int steps = m.Defaults.Steps + (scale == 4 ? 2 : 0);
+        var options = new RenderOptions(RenderMode.PointRend, steps, m.Defaults.Points, outH, outW) { RecordPoints = true };
+        using var runOptions = new RunOptions();
+
+        using var sparse = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height, options, runOptions);
+        using var full = SegmentationEngine.Run(fixture.CamVid, image.Pixels, image.Width, image.Height, options with { FullGridSteps = true }, runOptions);
+
+        Assert.Equal(steps, sparse.Render.SelectedCellsPerStep.Count);
+        for (int s = 0; s < steps; s++)
+        {
+            Assert.Equal(full.Render.SelectedCellsPerStep[s], sparse.Render.SelectedCellsPerStep[s]);
+        }
+
+        // Labels straight from the sparse render (the K x H x W logits are not built for them) ...
+        int pixels = outH * outW;
+        var labels = new byte[pixels];
+        sparse.Render.CopyLabels(labels);
+        var expected = new byte[pixels];
+        LabelMaps.Argmax(full.Render.Logits, full.Render.Classes, pixels, expected);
+        Assert.Equal(expected, labels);
+
+        // ... and the logits, built on request, bit for bit.
+        Assert.True(full.Render.Logits.SequenceEqual(sparse.Render.Logits), "sparse logits differ from the full-grid logits");
+    }
+}
