@@ -157,7 +157,7 @@ def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), m
 
 def main():
     import pennfudan
-    from model_instance import PointRendMaskRCNN
+    from model_instance import load_model
     ap = argparse.ArgumentParser()
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--data", default=pennfudan.default_root())
@@ -165,11 +165,7 @@ def main():
     ap.add_argument("--json", help="also write the numbers here")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
-    model = PointRendMaskRCNN()
-    sd = torch.load(args.checkpoint)
-    sd = sd.get("model", sd)
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
-    model.eval()
+    model = load_model(args.checkpoint)
     res = evaluate_model(model, pennfudan.load_split(args.data, args.split))
     res = {k: round(float(v), 2) for k, v in res.items()}
     print(json.dumps(res, indent=1))

@@ -22,7 +22,7 @@ import torch.nn as nn
 from torch.onnx import register_custom_op_symbolic, symbolic_helper
 
 import pennfudan
-from model_instance import COARSE_RES, FEATURES, FPN_C, PointRendMaskRCNN
+from model_instance import COARSE_RES, FEATURES, FPN_C, load_model
 from pointrend_instance_ref import init_resolution
 
 OPSET = 17
@@ -56,11 +56,7 @@ class DetectorExport(nn.Module):
 
 
 def load(checkpoint):
-    model = PointRendMaskRCNN()
-    sd = torch.load(checkpoint)
-    sd = sd.get("model", sd)
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
-    return model.eval()
+    return load_model(checkpoint)
 
 
 def export_detector(model, path, fix=True):
@@ -159,11 +155,15 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "pennfudan"))
     ap.add_argument("--version", default=datetime.date.today().isoformat())
     ap.add_argument("--metrics", help="json from evaluate_instance.py --json, copied into model.json")
+    ap.add_argument("--point-head-only", action="store_true",
+                    help="keep the existing detector.onnx (a point head retrained on the frozen detector: "
+                         "train_instance_point_head.py); write point_head.onnx and model.json")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     model = load(args.checkpoint)
     os.makedirs(args.out, exist_ok=True)
-    export_detector(model, os.path.join(args.out, "detector.onnx"))
+    if not args.point_head_only:
+        export_detector(model, os.path.join(args.out, "detector.onnx"))
     export_point_head(model, os.path.join(args.out, "point_head.onnx"))
     metrics = json.load(open(args.metrics)) if args.metrics else None
     with open(os.path.join(args.out, "model.json"), "w") as f:

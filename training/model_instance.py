@@ -208,10 +208,10 @@ def uncertain_training_points(coarse, n, k=3, beta=0.75):
 class PointRendRoIHeads(RoIHeads):
     """torchvision's box branch, plus the PointRend coarse mask head and point head."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, point_hidden=128, point_layers=3, **kwargs):
         super().__init__(*args, **kwargs)
         self.coarse_head = CoarseMaskHead()
-        self.point_head = PointHead()
+        self.point_head = PointHead(hidden=point_hidden, layers=point_layers)
 
     def coarse_logits(self, p2, boxes):
         rois = torch.cat([torch.zeros(boxes.shape[0], 1, dtype=boxes.dtype), boxes], dim=1)
@@ -254,7 +254,7 @@ class PointRendRoIHeads(RoIHeads):
 
 
 class PointRendMaskRCNN(nn.Module):
-    def __init__(self):
+    def __init__(self, point_hidden=128, point_layers=3):
         super().__init__()
         self.backbone = Backbone()
         # The RPN runs on P3-P6 (anchors 32-256 px, tall shapes for pedestrians): on P2 its 3x3 conv would
@@ -267,7 +267,8 @@ class PointRendMaskRCNN(nn.Module):
         self.roi_heads = PointRendRoIHeads(
             MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2), BoxHead(), FastRCNNPredictor(256, 2),
             fg_iou_thresh=0.5, bg_iou_thresh=0.5, batch_size_per_image=64, positive_fraction=0.25,
-            bbox_reg_weights=None, score_thresh=0.05, nms_thresh=0.5, detections_per_img=100)
+            bbox_reg_weights=None, score_thresh=0.05, nms_thresh=0.5, detections_per_img=100,
+            point_hidden=point_hidden, point_layers=point_layers)
 
     def forward(self, images, targets=None):
         """images N x 3 x H x W (0..255, H and W multiples of 32). Training: targets (list of
@@ -287,6 +288,23 @@ class PointRendMaskRCNN(nn.Module):
         proposals, _ = self.rpn(il, rpn_in)
         boxes, scores, labels, coarse = self.roi_heads(rois_in, proposals, sizes)
         return boxes, scores, labels, coarse, fine
+
+
+def point_head_shape(state_dict, prefix="roi_heads.point_head."):
+    """(hidden, layers) of the point head in a state dict (the shipped head is 3 x 128; retrained ones differ)."""
+    fcs = [k for k in state_dict if k.startswith(prefix + "fcs.") and k.endswith(".weight")]
+    return state_dict[prefix + "fcs.0.weight"].shape[0], len(fcs)
+
+
+def load_model(path):
+    """A checkpoint (a state dict, or {'model': state dict} in fp16 or float) -> PointRendMaskRCNN in eval mode,
+    its point head built at the checkpoint's size."""
+    sd = torch.load(path)
+    sd = sd.get("model", sd)
+    hidden, layers = point_head_shape(sd)
+    model = PointRendMaskRCNN(point_hidden=hidden, point_layers=layers)
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
+    return model.eval()
 
 
 def init_from_camvid(model, onnx_path):

@@ -1,6 +1,7 @@
 // Shape shorthand: K classes, C = point_head.in_channels, P points; buffers channel-major ([c * P + p]).
 using Microsoft.ML.OnnxRuntime;
 using PointRend.Core;
+using PointRend.Testing;
 
 namespace PointRend.Inference.Tests;
 
@@ -52,6 +53,27 @@ public sealed class MlpPointHeadLoaderTests(ModelFixture fixture) : IClassFixtur
 
         var worst = expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max();
         Assert.True(worst <= 1e-4f, $"max |ONNX - MLP| = {worst} over {points} points");
+    }
+
+    [Fact]
+    public void ARetrainedInstanceHeadOfAnotherWidth_IsReadAsTheMlp_AndEqualsOnnxRuntime()
+    {
+        // training/train_instance_point_head.py retrains pennfudan's point head at other widths on the frozen detector;
+        // this one is 3 x 32 (84 inputs, the coarse logit re-read per layer), not the shipped 3 x 128.
+        var path = Path.Combine(TestPaths.RepositoryRoot, "tests", "testdata", "instance-point-head-3x32.onnx");
+        using var session = new InferenceSession(path);
+        var (head, problem) = MlpPointHeadLoader.Load(path, 84, 1, session, "point_features", "point_logits");
+        if (!MlpPointHead.IsAccelerated)
+        {
+            Assert.Null(head);
+            return;
+        }
+
+        Assert.True(head is not null, problem);
+        Assert.Equal((84L * 32) + (33 * 32 * 2) + 33, head.MacsPerPoint);
+        var box = new PointRend.Core.Instances.MlpBoxPointHead(head);
+        Assert.Equal(84, box.InChannels);
+        Assert.True(MlpPointHeadLoader.MaxDifference(head, session, "point_features", "point_logits") <= 1e-4f);
     }
 
     [Fact]
