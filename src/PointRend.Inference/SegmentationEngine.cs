@@ -28,7 +28,7 @@ public static class SegmentationEngine
 
         var start = Stopwatch.GetTimestamp();
         var pool = ArrayPool<float>.Shared;
-        var input = pool.Rent(3 * inH * inW);
+        float[]? input = pool.Rent(3 * inH * inW);
 
         // Index 0 is the coarse logits, then the features in model.json order.
         var outputs = new float[m.Features.Count + 1][];
@@ -56,6 +56,11 @@ public static class SegmentationEngine
                 RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
             }
 
+            // Returned before refinement so its buffer serves the renderer's next rental of that size: held to the end,
+            // a 1024 px tile kept 16 MB more at its peak (issue 12).
+            pool.Return(input);
+            input = null;
+
             var coarseMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
             var refineStart = Stopwatch.GetTimestamp();
@@ -74,7 +79,11 @@ public static class SegmentationEngine
         }
         finally
         {
-            pool.Return(input);
+            if (input is not null)
+            {
+                pool.Return(input);
+            }
+
             foreach (var buffer in outputs)
             {
                 if (buffer is not null)
