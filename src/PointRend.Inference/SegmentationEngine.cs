@@ -27,8 +27,7 @@ public static class SegmentationEngine
         var inW = RoundUp(width, multiple);
 
         var start = Stopwatch.GetTimestamp();
-        var pool = ArrayPool<float>.Shared;
-        float[]? input = pool.Rent(3 * inH * inW);
+        float[]? input = EngineBuffers.Rent(3 * inH * inW);
 
         // Index 0 is the coarse logits, then the features in model.json order.
         var outputs = new float[m.Features.Count + 1][];
@@ -48,7 +47,7 @@ public static class SegmentationEngine
 
             for (var i = 0; i < outputs.Length; i++)
             {
-                outputs[i] = pool.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
+                outputs[i] = EngineBuffers.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
             }
 
             using (InferenceTracing.Start("pointrend.coarse"))
@@ -56,9 +55,8 @@ public static class SegmentationEngine
                 RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
             }
 
-            // Returned before refinement so its buffer serves the renderer's next rental of that size: held to the end,
-            // a 1024 px tile kept 16 MB more at its peak (issue 12).
-            pool.Return(input);
+            // Returned before refinement, so the other worker's next coarse run can have it while this one refines.
+            EngineBuffers.Return(input);
             input = null;
 
             var coarseMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -81,14 +79,14 @@ public static class SegmentationEngine
         {
             if (input is not null)
             {
-                pool.Return(input);
+                EngineBuffers.Return(input);
             }
 
             foreach (var buffer in outputs)
             {
                 if (buffer is not null)
                 {
-                    pool.Return(buffer);
+                    EngineBuffers.Return(buffer);
                 }
             }
         }
