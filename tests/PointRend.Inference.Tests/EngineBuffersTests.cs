@@ -32,4 +32,15 @@ public sealed class EngineBuffersTests
         Assert.True(small.Length >= 1_000_003);
         EngineBuffers.Return(small);
     }
+
+    [Fact]
+    public void ABufferOverTheKeptLimit_IsNotKept()
+    {
+        // Uninitialised, so its pages are never touched: a large array costs this test no memory.
+        var length = (int)(EngineBuffers.MaxKeptBytes / sizeof(float)) + 1;
+        var huge = GC.AllocateUninitializedArray<float>(length);
+        EngineBuffers.Return(huge);
+        var rented = EngineBuffers.Rent(length);
+        Assert.NotSame(huge, rented);
+    }
 }
