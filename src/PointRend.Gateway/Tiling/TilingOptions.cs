@@ -18,8 +18,10 @@ public sealed class TilingOptions
     /// </summary>
     /// <remarks>
     /// 1 because ONNX Runtime already spreads one tile's coarse network over every core: on 2 cores a lone 4096x4096
-    /// image took as long with 1 as with 2 (14-19 s either way, five pairs of runs) and peaked about 120 MB lower
-    /// (docs/benchmarks.md, issue 12). Raise it where cores outnumber what one tile keeps busy and memory allows.
+    /// image took as long with 1 as with 2 (16-22 s either way, four pairs of runs on a loaded machine) and peaked about 120 MB lower
+    /// (docs/benchmarks.md, issue 12). Raise it where cores outnumber what one tile keeps busy and memory allows, e.g.
+    /// distributed mode with several worker processes, where one tile in flight leaves the other workers idle for a lone
+    /// large image.
     /// </remarks>
     public int MaxTilesInFlight { get; set; } = 1;
 
