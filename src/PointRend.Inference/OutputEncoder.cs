@@ -22,7 +22,8 @@ internal static class OutputEncoder
             render.CopyLabels(labelSpan);
             if (wantPng)
             {
-                response.ClassPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(labelSpan, w, h).Span);
+                // The encoder's buffer is referenced by nothing else, so it is wrapped rather than copied.
+                response.ClassPng = UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeGrey(labelSpan, w, h));
             }
 
             if (selection?.ClassRaw == true)
@@ -56,7 +57,7 @@ internal static class OutputEncoder
             Overlays.UncertaintyBytes(u.AsSpan(0, n), bytes.AsSpan(0, n));
             if (selection.UncertaintyPng)
             {
-                response.UncertaintyPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(bytes.AsSpan(0, n), render.Width, render.Height).Span);
+                response.UncertaintyPng = UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeGrey(bytes.AsSpan(0, n), render.Width, render.Height));
             }
 
             if (selection.UncertaintyRaw)
@@ -78,7 +79,7 @@ internal static class OutputEncoder
         try
         {
             Overlays.Blend(labels, palette, rgb, inW, inH, w, h, pixels, columns);
-            return ByteString.CopyFrom(PngEncoder.EncodeRgb(pixels.AsSpan(0, w * h * 3), w, h).Span);
+            return UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeRgb(pixels.AsSpan(0, w * h * 3), w, h));
         }
         finally
         {

@@ -27,8 +27,7 @@ public static class SegmentationEngine
         var inW = RoundUp(width, multiple);
 
         var start = Stopwatch.GetTimestamp();
-        var pool = ArrayPool<float>.Shared;
-        var input = pool.Rent(3 * inH * inW);
+        float[]? input = EngineBuffers.Rent(3 * inH * inW);
 
         // Index 0 is the coarse logits, then the features in model.json order.
         var outputs = new float[m.Features.Count + 1][];
@@ -48,13 +47,17 @@ public static class SegmentationEngine
 
             for (var i = 0; i < outputs.Length; i++)
             {
-                outputs[i] = pool.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
+                outputs[i] = EngineBuffers.Rent(shapes[i].C * shapes[i].H * shapes[i].W);
             }
 
             using (InferenceTracing.Start("pointrend.coarse"))
             {
                 RunCoarse(model, input, inH, inW, names, shapes, outputs, runOptions);
             }
+
+            // Returned before refinement, so the other worker's next coarse run can have it while this one refines.
+            EngineBuffers.Return(input);
+            input = null;
 
             var coarseMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
@@ -74,12 +77,16 @@ public static class SegmentationEngine
         }
         finally
         {
-            pool.Return(input);
+            if (input is not null)
+            {
+                EngineBuffers.Return(input);
+            }
+
             foreach (var buffer in outputs)
             {
                 if (buffer is not null)
                 {
-                    pool.Return(buffer);
+                    EngineBuffers.Return(buffer);
                 }
             }
         }

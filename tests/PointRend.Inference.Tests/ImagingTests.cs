@@ -149,6 +149,56 @@ public sealed class ImagingTests
         Assert.True(fast.AsSpan().SequenceEqual(stb.Data), "pixels differ from stb's");
     }
 
+    [Theory]
+    [InlineData(ColorComponents.Grey)]
+    [InlineData(ColorComponents.RedGreenBlue)]
+    [InlineData(ColorComponents.RedGreenBlueAlpha)]
+    public void DecodeRgb8_PngOfManyInflateBands_EqualsStb(ColorComponents components)
+    {
+        // Rows are inflated in bands of about 256 KB: 700 px rows of RGBA make 92 rows a band, so the Up, Average and
+        // Paeth rows that open a band read the last row of the band before.
+        var channels = components switch { ColorComponents.Grey => 1, ColorComponents.RedGreenBlue => 3, _ => 4 };
+        const int width = 700, height = 531;
+        var random = new Random(7 + channels);
+        var pixels = new byte[width * height * channels];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)((i % 251) + random.Next(0, 30));
+        }
+
+        using var stream = new MemoryStream();
+        new ImageWriter().WritePng(pixels, width, height, components, stream);
+        var png = stream.ToArray();
+
+        var fast = ImageDecoder.DecodeRgb8(png, Limits);
+        var stb = StbImageSharp.ImageResult.FromMemory(png, StbImageSharp.ColorComponents.RedGreenBlue);
+        Assert.True(fast.Pixels.AsSpan().SequenceEqual(stb.Data), "pixels differ from stb's");
+    }
+
+    [Fact]
+    public void DecodeRgb8_BigPng_AllocatesLittleBeyondItsRgbOutput()
+    {
+        // Issue 12: decoding used to inflate the whole filtered image into a pooled buffer (as large as the output,
+        // rounded up to a power of two, and kept by the pool afterwards) after copying the IDAT data. Counted on this
+        // thread only, so tests running beside it do not add to it; pooled rentals can only lower the count.
+        const int width = 2000, height = 1500;
+        var pixels = new byte[width * height * 3];
+        var random = new Random(12);
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)((i / 3 % width) + random.Next(0, 20));
+        }
+
+        var png = PngEncoder.EncodeRgb(pixels, width, height).ToArray();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var decoded = ImageDecoder.DecodeRgb8(png, Limits);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(decoded.Pixels.AsSpan().SequenceEqual(pixels));
+        var output = (long)width * height * 3;
+        Assert.True(allocated < output + (1 << 20), $"decoding a {width}x{height} PNG allocated {allocated:N0} bytes; its RGB output is {output:N0}");
+    }
+
     private static byte[] EncodeJpeg(int width, int height)
     {
         using var stream = new MemoryStream();

@@ -1,4 +1,5 @@
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -52,6 +53,18 @@ public static class GatewayHostingExtensions
             grpc.MaxReceiveMessageSize = gateway.Value.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = gateway.Value.MaxSendMessageSize;
             grpc.EnableDetailedErrors = false; // messages are built on purpose (InferenceErrors); no stack traces out
+        });
+        // Kestrel refuses a request body over its own limit (30,000,000 bytes by default, below the default 32 MB
+        // message limit) with an exception that reaches the caller as UNKNOWN; raised to the message limit plus the
+        // 5-byte gRPC frame header, an oversized message meets gRPC's RESOURCE_EXHAUSTED instead, and one within the
+        // limit (a raw 3200x3200 image is 30.7 MB) is served.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+        {
+            var needed = (long)gateway.Value.MaxReceiveMessageSize + 5;
+            if (kestrel.Limits.MaxRequestBodySize is { } limit && limit < needed)
+            {
+                kestrel.Limits.MaxRequestBodySize = needed;
+            }
         });
         services.AddGrpcReflection();
         services.AddMetricsPort(configuration, "Gateway:MetricsPort", "Gateway:MetricsAddress", MetricsPortServiceCollectionExtensions.HostOfUrls(configuration["urls"]));

@@ -28,7 +28,7 @@ public sealed partial class TiledSegmenter
         var encodeStart = Stopwatch.GetTimestamp();
         if (none || selection!.ClassPng)
         {
-            response.ClassPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(labels, image.Width, image.Height).Span);
+            response.ClassPng = UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeGrey(labels, image.Width, image.Height));
         }
 
         if (selection?.ClassRaw == true)
@@ -40,12 +40,12 @@ public sealed partial class TiledSegmenter
         {
             var pixels = new byte[image.Pixels.Length];
             Overlays.Blend(labels, Overlays.Palette(model), image.Pixels, image.Width, image.Height, image.Width, image.Height, pixels, new int[image.Width]);
-            response.OverlayPng = ByteString.CopyFrom(PngEncoder.EncodeRgb(pixels, image.Width, image.Height).Span);
+            response.OverlayPng = UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeRgb(pixels, image.Width, image.Height));
         }
 
         if (uncertainty is not null && selection!.UncertaintyPng)
         {
-            response.UncertaintyPng = ByteString.CopyFrom(PngEncoder.EncodeGrey(uncertainty, image.Width, image.Height).Span);
+            response.UncertaintyPng = UnsafeByteOperations.UnsafeWrap(PngEncoder.EncodeGrey(uncertainty, image.Width, image.Height));
         }
 
         if (uncertainty is not null && selection!.UncertaintyRaw)

@@ -13,10 +13,17 @@ public sealed class TilingOptions
     public int Overlap { get; set; } = 64;
 
     /// <summary>
-    /// Tiles of one request queued or running at once (each holds its crop and an engine working set, ~115 MB at
-    /// 1024 px); the next tile is cut when one finishes. Default 2, the default worker count.
+    /// Tiles of one request queued or running at once (each holds its crop and an engine working set of ~100-150 MB at
+    /// 1024 px); the next tile is cut when one finishes. Default 1.
     /// </summary>
-    public int MaxTilesInFlight { get; set; } = 2;
+    /// <remarks>
+    /// 1 because ONNX Runtime already spreads one tile's coarse network over every core: on 2 cores a lone 4096x4096
+    /// image took as long with 1 as with 2 (16-22 s either way, four pairs of runs on a loaded machine) and peaked about 120 MB lower
+    /// (docs/benchmarks.md, issue 12). Raise it where cores outnumber what one tile keeps busy and memory allows, e.g.
+    /// distributed mode with several worker processes, where one tile in flight leaves the other workers idle for a lone
+    /// large image.
+    /// </remarks>
+    public int MaxTilesInFlight { get; set; } = 1;
 
     public IEnumerable<string> Validate()
     {
