@@ -4,6 +4,8 @@ using Grpc.Core;
 using PointRend.Cli.Backends;
 using PointRend.Cli.Commands;
 using PointRend.Client;
+using PointRend.Contracts;
+using PointRend.Contracts.V1;
 
 namespace PointRend.Cli;
 
@@ -25,6 +27,12 @@ public static class CliApp
         }
         catch (PointRendException ex)
         {
+            await error.WriteLineAsync(Describe(ex));
+            return 1;
+        }
+        catch (SegmentationException ex)
+        {
+            // In-process runs (no --server) refuse with the same reasons the gateway would send, not a stack trace.
             await error.WriteLineAsync(Describe(ex));
             return 1;
         }
@@ -59,6 +67,17 @@ public static class CliApp
             _ => "",
         };
         return $"pointrend: the call failed: {StatusName(ex.StatusCode)}{reason}: {ex.Message}{hint}";
+    }
+
+    /// <summary>An in-process refusal: its kind, reason, field and message; oversized images point at the gateway's tiling.</summary>
+    public static string Describe(SegmentationException ex)
+    {
+        var kind = string.Concat(ex.Kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
+        var field = ex.Field is null ? "" : $" [{ex.Field}]";
+        var hint = ex.Reason is ErrorReason.OutputTooLarge or ErrorReason.ImageTooLarge
+            ? "\n  in-process segment does not tile: run the gateway and pass --server URL (SegmentTiled), or downscale the image"
+            : "";
+        return $"pointrend: refused: {kind} ({ex.Reason}){field}: {ex.Message}{hint}";
     }
 
     private static string StatusName(StatusCode code) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PointRend.Cli.Commands;
+using PointRend.Imaging;
 using PointRend.Testing;
 using StbImageSharp;
 
@@ -47,6 +48,32 @@ public sealed class SegmentCommandTests : IDisposable
         var root = new RootCommand { SegmentCommand.Create(), EvalCommand.Create(), BenchCommand.Create(), FairnessCommand.Create(), VideoCommand.Create(), FigureCommand.Create() };
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
         return root.Parse(args).InvokeAsync(config);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+/// <summary>An in-process refusal reaches the user as one line with its reason, not as a stack trace.</summary>
+[Collection(ProgressDisplayCollection.Name)]
+public sealed class InProcessRefusalTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pointrend-cli-refusal-").FullName;
+
+    [Fact]
+    public async Task ImageOverTheSideLimit_PrintsTheReasonAndTheWayOut()
+    {
+        // One row wider than Inference:MaxImageSide (16384) by default: refused before any decoding cost.
+        var frame = Path.Combine(_dir, "wide.png");
+        File.WriteAllBytes(frame, PngEncoder.EncodeGrey(new byte[16385], 16385, 1).ToArray());
+        var error = new StringWriter();
+
+        var code = await CliApp.RunAsync(["segment", frame, "--out", Path.Combine(_dir, "out")], error).DefaultTimeout();
+
+        var text = error.ToString();
+        Assert.Equal(1, code);
+        Assert.Contains("refused: INVALID_ARGUMENT (ImageTooLarge)", text);
+        Assert.Contains("--server", text);
+        Assert.DoesNotContain("   at ", text);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
