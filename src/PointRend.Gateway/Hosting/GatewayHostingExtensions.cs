@@ -99,6 +99,7 @@ public static class GatewayHostingExtensions
 
     public static void MapGatewayEndpoints(this WebApplication app)
     {
+        QueueMetrics.Register();
         CallerGate.UseCallerGate(app); // before SegmentationService reads a message: credentials, method, per-caller limits
         app.MapGrpcService<SegmentationGrpcService>();
         app.MapGrpcHealthChecksService();
