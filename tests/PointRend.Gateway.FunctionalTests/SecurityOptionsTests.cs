@@ -26,6 +26,10 @@ public sealed class SecurityOptionsTests
             Jwt = new JwtOptions { SigningKey = Convert.ToBase64String(new byte[16]) },
         }.Validate().ToList();
         var missingFile = new AuthOptions { Enabled = true, ApiKeysFile = "/nonexistent/api-keys.json" }.Validate().ToList();
+        var notAKey = Path.GetTempFileName();
+        File.WriteAllText(notAKey, "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n");
+        var badPublicKey = new AuthOptions { Enabled = true, Jwt = new JwtOptions { PublicKeyFile = notAKey } }.Validate().ToList();
+        File.Delete(notAKey);
         var limits = new CallerLimitsOptions { CallsPerSecond = -1, MaxConcurrentCalls = -2 }.Validate().ToList();
         var tls = new TlsOptions { RequireClientCertificate = true }.Validate()
             .Concat(new TlsOptions { RequireClientCertificate = true, AllowedClientThumbprints = ["AB:CD"] }.Validate()).ToList();
@@ -35,6 +39,7 @@ public sealed class SecurityOptionsTests
         Assert.Contains(badKey, m => m.Contains("names 'Segmnet', which is not a method of pointrend.v1.SegmentationService", StringComparison.Ordinal));
         Assert.Contains(badKey, m => m.StartsWith("Auth:Jwt:SigningKey is 16 bytes", StringComparison.Ordinal));
         Assert.Contains(missingFile, m => m.StartsWith("Auth:ApiKeysFile '/nonexistent/api-keys.json' could not be read", StringComparison.Ordinal));
+        Assert.Contains(badPublicKey, m => m.StartsWith($"Auth:Jwt:PublicKeyFile '{notAKey}' holds no usable RSA or EC public key", StringComparison.Ordinal));
         Assert.Contains(limits, m => m.StartsWith("CallerLimits:CallsPerSecond is -1", StringComparison.Ordinal));
         Assert.Contains(limits, m => m.StartsWith("CallerLimits:MaxConcurrentCalls is -2", StringComparison.Ordinal));
         Assert.Contains(tls, m => m.StartsWith("Tls:RequireClientCertificate is true but nothing says which client certificates", StringComparison.Ordinal));

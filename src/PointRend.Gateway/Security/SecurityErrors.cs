@@ -37,7 +37,7 @@ internal static class SecurityErrors
             SecurityTokenExpiredException expired => $"it expired at {expired.Expires:yyyy-MM-dd HH:mm:ss}Z; get a new token",
             SecurityTokenNotYetValidException early => $"it is not valid before {early.NotBefore:yyyy-MM-dd HH:mm:ss}Z",
             SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException =>
-                $"its signature does not verify with this server's keys ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.SigningKey)} or {nameof(JwtOptions.Authority)})",
+                $"its signature does not verify with this server's keys ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.SigningKey)}, {nameof(JwtOptions.PublicKeyFile)} or {nameof(JwtOptions.Authority)})",
             SecurityTokenInvalidAudienceException => $"its audience is not '{jwt.Audience}' ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.Audience)})",
             SecurityTokenInvalidIssuerException => $"its issuer is not the one this server accepts ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.Issuer)} or {nameof(JwtOptions.Authority)})",
             SecurityTokenNoExpirationException => "it has no expiry (exp); tokens must expire",
