@@ -97,6 +97,43 @@ public sealed class TlsTests : IDisposable
         AssertConnectionRefused(refused);
     }
 
+    [Fact]
+    public async Task HealthPort_PlaintextForTheKubeletProbe_AnswersHealthOnly_WhileTheServiceNeedsTlsAClientCertificateAndAKey()
+    {
+        // What k8s/overlays/secure runs: TLS with client certificates and API keys on the service port, and a plaintext
+        // port the kubelet's grpc probe (which speaks no TLS) can ask.
+        var healthPort = TestPorts.Free();
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["Auth:Enabled"] = "true";
+        settings["Auth:ApiKeys:0:Name"] = "probe-test";
+        settings["Auth:ApiKeys:0:Sha256"] = PointRend.Gateway.Security.ApiKeyStore.Hash(Credentials.NewApiKey());
+        settings["Auth:ApiKeys:0:Methods:0"] = "*";
+        settings["Gateway:HealthPort"] = healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc"), TrustsTestCa));
+        using var probe = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{healthPort}");
+
+        var health = await new Health.HealthClient(probe).CheckAsync(new HealthCheckRequest { Service = "" }).ResponseAsync.DefaultTimeout();
+        var service = await Assert.ThrowsAsync<RpcException>(
+            () => new SegmentationService.SegmentationServiceClient(probe).ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(probe).ServerReflectionInfo();
+        var reflected = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+            await reflection.ResponseStream.MoveNext(CancellationToken.None);
+        }).DefaultTimeout();
+        var overTls = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+
+        Assert.StartsWith("https://", server.Address, StringComparison.Ordinal);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Equal(StatusCode.Unimplemented, service.StatusCode);
+        Assert.Contains("Gateway:HealthPort", service.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Unimplemented, reflected.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, overTls.StatusCode); // the service port: TLS and certificate passed, the key is still asked
+        server.AssertNoUnexpectedErrors();
+    }
+
     public void Dispose() => _certificates.Dispose();
 
     /// <summary>
