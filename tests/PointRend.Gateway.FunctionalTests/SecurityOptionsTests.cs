@@ -32,7 +32,8 @@ public sealed class SecurityOptionsTests
         File.Delete(notAKey);
         var limits = new CallerLimitsOptions { CallsPerSecond = -1, MaxConcurrentCalls = -2 }.Validate().ToList();
         var tls = new TlsOptions { RequireClientCertificate = true }.Validate()
-            .Concat(new TlsOptions { RequireClientCertificate = true, AllowedClientThumbprints = ["AB:CD"] }.Validate()).ToList();
+            .Concat(new TlsOptions { RequireClientCertificate = true, AllowedClientThumbprints = ["AB:CD"] }.Validate())
+            .Concat(new TlsOptions { ClientIdentityField = "email", ClientCertificateMethods = ["Segmnet"] }.Validate()).ToList();
 
         Assert.Contains(noCredential, m => m.StartsWith("Auth:Enabled is true but no credential is configured", StringComparison.Ordinal));
         Assert.Contains(badKey, m => m.StartsWith("Auth:ApiKeys:0:Sha256 of 'a' is not 64 hex digits", StringComparison.Ordinal));
@@ -44,6 +45,8 @@ public sealed class SecurityOptionsTests
         Assert.Contains(limits, m => m.StartsWith("CallerLimits:MaxConcurrentCalls is -2", StringComparison.Ordinal));
         Assert.Contains(tls, m => m.StartsWith("Tls:RequireClientCertificate is true but nothing says which client certificates", StringComparison.Ordinal));
         Assert.Contains(tls, m => m.StartsWith("Tls:AllowedClientThumbprints holds 'AB:CD'", StringComparison.Ordinal));
+        Assert.Contains(tls, m => m.StartsWith("Tls:ClientIdentityField is 'email'", StringComparison.Ordinal));
+        Assert.Contains(tls, m => m.StartsWith("Tls:ClientCertificateMethods names 'Segmnet'", StringComparison.Ordinal));
     }
 
     [Fact]

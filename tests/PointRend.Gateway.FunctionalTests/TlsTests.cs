@@ -134,6 +134,49 @@ public sealed class TlsTests : IDisposable
         server.AssertNoUnexpectedErrors();
     }
 
+    [Fact]
+    public async Task MutualTls_AuthOff_EachClientCertificateIsACallerOfItsOwn_ForPerCallerLimits()
+    {
+        // Both clients connect from 127.0.0.1: by peer address they would be one caller and share one token bucket.
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["CallerLimits:CallsPerSecond"] = "0.01"; // one call, then a refusal for the rest of the test
+        settings["CallerLimits:Burst"] = "1";
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc-a"), TrustsTestCa));
+        var other = new SegmentationService.SegmentationServiceClient(server.OpenChannel(Handler(_certificates.IssueClient(_authority, "svc-b"), TrustsTestCa)));
+
+        await server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+        var limited = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+        var otherServed = await other.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(StatusCode.ResourceExhausted, limited.StatusCode);
+        Assert.NotEmpty(otherServed.Models);
+        Assert.Contains("caller 'cert:svc-a' is over its call rate", limited.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MutualTls_AuthOn_CertificateAloneServesOnlyTheMethodsTlsClientCertificateMethodsLists()
+    {
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["Tls:ClientCertificateMethods:0"] = "ListModels";
+        settings["Auth:Enabled"] = "true";
+        settings["Auth:ApiKeys:0:Name"] = "batch";
+        settings["Auth:ApiKeys:0:Sha256"] = PointRend.Gateway.Security.ApiKeyStore.Hash(Credentials.NewApiKey());
+        settings["Auth:ApiKeys:0:Methods:0"] = "*";
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc-video"), TrustsTestCa));
+
+        var models = await server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+        var denied = await Assert.ThrowsAsync<RpcException>(
+            () => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse })).ResponseAsync).DefaultTimeout();
+
+        Assert.NotEmpty(models.Models);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Contains("caller 'cert:svc-video' may not call Segment", denied.Status.Detail, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _certificates.Dispose();
 
     /// <summary>

@@ -52,15 +52,15 @@ internal static class SecurityErrors
         (caller.Methods.Count == 0 ? "no method" : string.Join(", ", caller.Methods.Order(StringComparer.Ordinal))) +
         $" (API key: {AuthOptions.SectionName}:{nameof(AuthOptions.ApiKeys)}:N:{nameof(ApiKeyEntry.Methods)}; token: its scope claim)");
 
-    public static SegmentationException RateLimited(CallerLimitsOptions limits, TimeSpan retryAfter) => new(
+    public static SegmentationException RateLimited(string caller, CallerLimitsOptions limits, TimeSpan retryAfter) => new(
         SegmentationErrorKind.ResourceExhausted, ErrorReason.RateLimit,
-        $"this caller is over its call rate ({limits.CallsPerSecond} calls per second, bursts of {limits.EffectiveBurst}: " +
+        $"caller '{caller}' is over its call rate ({limits.CallsPerSecond} calls per second, bursts of {limits.EffectiveBurst}: " +
         $"{CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.CallsPerSecond)}, {nameof(CallerLimitsOptions.Burst)}); retry after {retryAfter.TotalSeconds:0.###} s",
         retryAfter: retryAfter);
 
-    public static SegmentationException TooManyCalls(CallerLimitsOptions limits) => new(
+    public static SegmentationException TooManyCalls(string caller, CallerLimitsOptions limits) => new(
         SegmentationErrorKind.ResourceExhausted, ErrorReason.ConcurrencyLimit,
-        $"this caller already has {limits.MaxConcurrentCalls} calls open ({CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.MaxConcurrentCalls)}); " +
+        $"caller '{caller}' already has {limits.MaxConcurrentCalls} calls open ({CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.MaxConcurrentCalls)}); " +
         "retry when one of them ends",
         retryAfter: ConcurrencyRetry);
 }
