@@ -16,8 +16,12 @@ namespace PointRend.Benchmarks;
 /// with the gateway's own registration (AddGatewaySecurity: JwtBearer as configured), the method check, and
 /// <see cref="CallerLimits"/>. One HttpContext per call, as Kestrel gives each request; no network.
 /// </summary>
+/// <remarks>In-process: the gate is managed code only, and the separate build of an out-of-process job timed out (2 min)
+/// on the loaded shared VM.</remarks>
 [MemoryDiagnoser]
-[SimpleJob(warmupCount: 3, iterationCount: 12)]
+[InProcess]
+[WarmupCount(3)]
+[IterationCount(12)]
 public class AuthGateBenchmarks
 {
     private const string Audience = "pointrend";
