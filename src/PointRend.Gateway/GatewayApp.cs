@@ -11,6 +11,7 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.AddStandardUrlOverrides(args);        // --urls / ASPNETCORE_URLS beat appsettings.json's 127.0.0.1:50051
+        builder.AddHealthPort();                        // Gateway:HealthPort: a plaintext port for the kubelet's grpc probe
         builder.Services.AddGatewayOptions(builder.Configuration);          // Gateway, Inference, WorkerPool sections, validated at start
         builder.Services.AddRequestPipeline(builder.Configuration); // validation, tiling, cache, fair share; in-process pool or Redis
         builder.Services.AddGatewayGrpc(builder.Configuration); // gRPC, message limits, health, reflection, metrics port

@@ -47,6 +47,7 @@ public static class MetricsPortServiceCollectionExtensions
     public static IServiceCollection AddMetricsPort(this IServiceCollection services, IConfiguration configuration, string portKey, string addressKey,
         string defaultHost)
     {
+        PointRend.Queueing.QueueMetrics.Register(); // before the first scrape: see QueueMetrics
         var port = configuration.GetValue(portKey, 0);
         if (port is < 0 or > 65535)
         {

@@ -1,6 +1,6 @@
 namespace PointRend.Hosting;
 
-/// <summary>Where traces go; section <c>Telemetry</c>. The standard OTEL_* environment variables work as well.</summary>
+/// <summary>Where traces and metrics go; section <c>Telemetry</c>. The standard OTEL_* environment variables work as well.</summary>
 public sealed class TelemetryOptions
 {
     public const string SectionName = "Telemetry";
@@ -18,8 +18,19 @@ public sealed class TelemetryOptions
     /// <summary><c>grpc</c> or <c>http/protobuf</c>; empty (default): <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, else <c>grpc</c>.</summary>
     public string? OtlpProtocol { get; set; }
 
+    /// <summary>
+    /// How often metrics are exported over OTLP. Empty (default): <c>OTEL_METRIC_EXPORT_INTERVAL</c> (milliseconds), else
+    /// OpenTelemetry's 60 s.
+    /// </summary>
+    public TimeSpan? MetricExportInterval { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        if (MetricExportInterval is { } interval && (interval < TimeSpan.FromMilliseconds(100) || interval > TimeSpan.FromHours(1)))
+        {
+            yield return $"{SectionName}:{nameof(MetricExportInterval)} is {interval}; it must be between 00:00:00.1 and 01:00:00";
+        }
+
         if (!string.IsNullOrWhiteSpace(OtlpEndpoint) && !Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out _))
         {
             yield return $"{SectionName}:{nameof(OtlpEndpoint)} is '{OtlpEndpoint}'; it must be an absolute URI such as http://otel-collector:4317";

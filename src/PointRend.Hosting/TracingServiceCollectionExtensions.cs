@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using PointRend.Inference;
 using PointRend.Queueing;
+using PointRend.Queueing.Metrics;
 
 namespace PointRend.Hosting;
 
@@ -14,8 +16,9 @@ public static class TracingServiceCollectionExtensions
 {
     /// <summary>
     /// OpenTelemetry tracing of PointRend's spans (queue: <see cref="JobTracing"/>, pipeline: <see cref="InferenceTracing"/>)
-    /// exported over OTLP, when <c>Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; otherwise
-    /// nothing is registered and no span is recorded. The Prometheus metrics are unaffected either way.
+    /// and metrics (<see cref="PointRendMeter"/>: the same metrics as /metrics) exported over OTLP, when
+    /// <c>Telemetry:OtlpEndpoint</c> or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; otherwise nothing is registered and no
+    /// span is recorded. The Prometheus metrics are unaffected either way.
     /// </summary>
     /// <param name="serviceName">service.name of this process's spans, unless <c>OTEL_SERVICE_NAME</c> names another.</param>
     /// <param name="configure">What the process adds, e.g. the ASP.NET Core server spans of the gateway.</param>
@@ -37,14 +40,27 @@ public static class TracingServiceCollectionExtensions
             {
                 tracing.AddSource(JobTracing.SourceName, InferenceTracing.SourceName);
                 configure?.Invoke(tracing);
-                tracing.AddOtlpExporter(otlp => Configure(otlp, options));
+                tracing.AddOtlpExporter(otlp => Configure(otlp, options, "v1/traces"));
+            })
+            .WithMetrics(metrics =>
+            {
+                QueueMetrics.Register();
+                metrics.AddMeter(PointRendMeter.Name);
+                metrics.AddOtlpExporter((otlp, reader) =>
+                {
+                    Configure(otlp, options, "v1/metrics");
+                    if (options.MetricExportInterval is { } interval)
+                    {
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)interval.TotalMilliseconds;
+                    }
+                });
             });
         services.AddHostedService(sp => new TracingAnnouncement(sp.GetRequiredService<ILogger<TracingAnnouncement>>(), endpoint, name));
         return services;
     }
 
     /// <summary>The Telemetry section wins over the OTEL_* variables the exporter reads by itself.</summary>
-    private static void Configure(OtlpExporterOptions otlp, TelemetryOptions options)
+    private static void Configure(OtlpExporterOptions otlp, TelemetryOptions options, string signalPath)
     {
         if (!string.IsNullOrWhiteSpace(options.OtlpProtocol))
         {
@@ -57,7 +73,7 @@ public static class TracingServiceCollectionExtensions
 
             // As with OTEL_EXPORTER_OTLP_ENDPOINT: a base address gets the signal's path for HTTP (the exporter adds it
             // only to the variable's value, not to an endpoint set in code).
-            otlp.Endpoint = otlp.Protocol == OtlpExportProtocol.HttpProtobuf && uri.AbsolutePath == "/" ? new Uri(uri, "v1/traces") : uri;
+            otlp.Endpoint = otlp.Protocol == OtlpExportProtocol.HttpProtobuf && uri.AbsolutePath == "/" ? new Uri(uri, signalPath) : uri;
         }
     }
 

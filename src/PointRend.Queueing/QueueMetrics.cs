@@ -1,10 +1,14 @@
 using System.Collections.Concurrent;
 using PointRend.Contracts.V1;
+using PointRend.Queueing.Metrics;
 using Prometheus;
 
 namespace PointRend.Queueing;
 
-/// <summary>Prometheus metrics of the queue, the workers and the cache; names are the dashboard's contract, keep them stable.</summary>
+/// <summary>
+/// Metrics of the gateway, the queue, the workers and the cache, through <see cref="PointRendMeter"/> (OpenTelemetry)
+/// and prometheus-net at once; the Prometheus names and labels are the dashboards' contract, keep them stable.
+/// </summary>
 public static class QueueMetrics
 {
     private static readonly double[] Seconds = Histogram.ExponentialBuckets(0.001, 2, 16); // 1 ms .. 33 s
@@ -13,7 +17,10 @@ public static class QueueMetrics
     static QueueMetrics()
     {
         // prometheus-net cannot remove a callback, so one callback runs whichever samplers are alive now.
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(ct => Task.WhenAll(Samplers.Values.Select(s => s(ct))));
+        Prometheus.Metrics.DefaultRegistry.AddBeforeCollectCallback(ct => Task.WhenAll(Samplers.Values.Select(s => s(ct))));
+
+        // Applied when the default registry is first collected; the collectors below already publish this meter.
+        Prometheus.Metrics.ConfigureMeterAdapter(adapter => adapter.InstrumentFilterPredicate = i => i.Meter.Name != PointRendMeter.Name);
     }
 
     /// <summary>Runs <paramref name="sample"/> before each scrape until the returned handle is disposed.</summary>
@@ -29,37 +36,36 @@ public static class QueueMetrics
         public void Dispose() => Samplers.TryRemove(this, out _);
     }
 
-    public static readonly Counter Enqueued = Metrics.CreateCounter(
-        "pointrend_queue_enqueued_total", "Jobs queued by this gateway (Redis stream, or the in-process pool when embedded).");
+    public static readonly CountMetric Enqueued = new(
+        "pointrend.queue.enqueued", "{job}", "pointrend_queue_enqueued_total", "Jobs queued by this gateway (Redis stream, or the in-process pool when embedded).");
 
-    public static readonly Counter Refused = Metrics.CreateCounter(
-        "pointrend_queue_refused_total", "Jobs refused before queueing.", "reason"); // full | unavailable
+    public static readonly CountMetric Refused = new(
+        "pointrend.queue.refused", "{job}", "pointrend_queue_refused_total", "Jobs refused before queueing.", "reason"); // full | unavailable | no_workers
 
-    public static readonly Histogram RoundTrip = Metrics.CreateHistogram(
-        "pointrend_queue_roundtrip_seconds", "Enqueue to result read at the gateway (queue wait + work + the Redis hops).",
-        new HistogramConfiguration { Buckets = Seconds });
+    public static readonly SecondsMetric RoundTrip = new(
+        "pointrend.queue.roundtrip", "pointrend_queue_roundtrip_seconds", "Enqueue to result read at the gateway (queue wait + work + the Redis hops).", Seconds);
 
-    public static readonly Gauge Length = Metrics.CreateGauge(
-        "pointrend_queue_length", "Jobs waiting or running: XLEN of the job stream read at scrape time, or the in-process pool's count when embedded.");
+    public static readonly GaugeMetric Length = new(
+        "pointrend.queue.length", "{job}", "pointrend_queue_length",
+        "Jobs waiting or running: XLEN of the job stream read at scrape time, or the in-process pool's count when embedded.", RefreshSamples);
 
-    public static readonly Gauge Pending = Metrics.CreateGauge(
-        "pointrend_queue_pending", "Jobs delivered to a worker and not yet acknowledged, read at scrape time.");
+    public static readonly GaugeMetric Pending = new(
+        "pointrend.queue.pending", "{job}", "pointrend_queue_pending", "Jobs delivered to a worker and not yet acknowledged, read at scrape time.", RefreshSamples);
 
-    public static readonly Counter Processed = Metrics.CreateCounter(
-        "pointrend_worker_jobs_total", "Jobs finished by this worker (the embedded gateway is its own).", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up | no_time_for_rerun
+    public static readonly CountMetric Processed = new(
+        "pointrend.worker.jobs", "{job}", "pointrend_worker_jobs_total", "Jobs finished by this worker (the embedded gateway is its own).", "outcome"); // ok | rejected | failed | deadline | expired | withdrawn | given_up | no_time_for_rerun
 
-    public static readonly Counter Reclaimed = Metrics.CreateCounter(
-        "pointrend_worker_reclaimed_total", "Jobs this worker took over from a dead or frozen one (retries).");
+    public static readonly CountMetric Reclaimed = new(
+        "pointrend.worker.reclaimed", "{job}", "pointrend_worker_reclaimed_total", "Jobs this worker took over from a dead or frozen one (retries).");
 
-    public static readonly Counter DeadLetters = Metrics.CreateCounter(
-        "pointrend_worker_dead_letters_total", "Jobs this worker moved to the dead-letter stream.", "kind");
+    public static readonly CountMetric DeadLetters = new(
+        "pointrend.worker.dead_letters", "{job}", "pointrend_worker_dead_letters_total", "Jobs this worker moved to the dead-letter stream.", "kind");
 
-    public static readonly Histogram ModelTime = Metrics.CreateHistogram(
-        "pointrend_worker_model_seconds", "ISegmentProcessor.Process time per job (decode, model, refinement, encode).",
-        new HistogramConfiguration { Buckets = Seconds });
+    public static readonly SecondsMetric ModelTime = new(
+        "pointrend.worker.model", "pointrend_worker_model_seconds", "ISegmentProcessor.Process time per job (decode, model, refinement, encode).", Seconds);
 
-    public static readonly Counter Instances = Metrics.CreateCounter(
-        "pointrend_worker_instances_total", "Detections returned by instance models' jobs on this worker, by model.", "model");
+    public static readonly CountMetric Instances = new(
+        "pointrend.worker.instances", "{instance}", "pointrend_worker_instances_total", "Detections returned by instance models' jobs on this worker, by model.", "model");
 
     /// <summary>Counts an instance model's detections; nothing for semantic results (they have none).</summary>
     public static void CountInstances(SegmentResponse response)
@@ -70,9 +76,50 @@ public static class QueueMetrics
         }
     }
 
-    public static readonly Counter Cache = Metrics.CreateCounter(
-        "pointrend_cache_requests_total", "Result cache look-ups.", "result"); // hit | miss
+    public static readonly CountMetric Cache = new(
+        "pointrend.cache.requests", "{request}", "pointrend_cache_requests_total", "Result cache look-ups.", "result"); // hit | miss
 
-    public static readonly Counter Tiles = Metrics.CreateCounter(
-        "pointrend_tiles_total", "Tiles cut from large images and run as jobs.");
+    public static readonly CountMetric Tiles = new(
+        "pointrend.tiles", "{tile}", "pointrend_tiles_total", "Tiles cut from large images and run as jobs.");
+
+    /// <summary>SegmentationService calls answered by this gateway, refused ones included, by method and gRPC status.</summary>
+    public static readonly CountMetric GatewayRequests = new(
+        "pointrend.gateway.requests", "{request}", "pointrend_gateway_requests_total", "SegmentationService calls answered by this gateway, by method and gRPC status.",
+        "method", "code");
+
+    /// <summary>Call time at the gateway, from the first byte read to the last written (a SegmentStream: the whole stream).</summary>
+    public static readonly SecondsMetric GatewayRequestTime = new(
+        "pointrend.gateway.request.duration", "pointrend_gateway_request_duration_seconds",
+        "SegmentationService call time at the gateway (a SegmentStream counts once, for as long as it is open), by method.", Seconds, "method");
+
+    /// <summary>Touches the class, so the collectors exist and prometheus-net's Meter adapter skips PointRend's meter before the first scrape.</summary>
+    public static void Register()
+    {
+    }
+
+    private static long _lastRefresh;
+
+    /// <summary>
+    /// For OpenTelemetry's collection of the gauges: the samplers Prometheus runs before a scrape, at most once a second
+    /// (both gauges ask), with a bound on how long a slow Redis holds the exporter's thread.
+    /// </summary>
+    private static void RefreshSamples()
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastRefresh);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastRefresh, now, last) != last || Samplers.IsEmpty)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            Task.WhenAll(Samplers.Values.Select(s => s(timeout.Token))).Wait(timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AggregateException)
+        {
+            // the last sampled value is reported, as a failed Prometheus scrape would leave it
+        }
+    }
 }

@@ -59,9 +59,10 @@ public sealed class ManifestTests
     public void EveryEnvironmentVariableIsAnOptionsKeyAndItsValuePassesValidation(string name)
     {
         var manifests = Manifests.Load(name);
+        using var secrets = new SecretStandIns(); // files the overlay mounts from Secrets, so file options validate for real
         foreach (var deployment in new[] { Gateway, Worker })
         {
-            var env = Manifests.Env(manifests.Container(deployment));
+            var env = secrets.Env(manifests, deployment);
             var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             foreach (var (variable, value) in env)
             {
@@ -117,8 +118,17 @@ public sealed class ManifestTests
         var grpcPort = Manifests.ContainerPort(gateway, "grpc");
         Assert.Equal(grpcPort, new Uri(gatewayEnv["ASPNETCORE_URLS"].Replace("0.0.0.0", "host", StringComparison.Ordinal)).Port);
         Assert.Equal(Manifests.ContainerPort(gateway, "metrics"), int.Parse(gatewayEnv["Gateway__MetricsPort"], CultureInfo.InvariantCulture));
-        Assert.Equal(grpcPort.ToString(CultureInfo.InvariantCulture), gateway["readinessProbe"]["grpc"]["port"].Text);
-        Assert.Equal(grpcPort.ToString(CultureInfo.InvariantCulture), gateway["startupProbe"]["grpc"]["port"].Text);
+        // The kubelet's grpc probe speaks plaintext: with TLS on the gRPC port it must ask Gateway:HealthPort instead.
+        var probePort = gatewayEnv["ASPNETCORE_URLS"].StartsWith("https://", StringComparison.Ordinal)
+            ? Manifests.ContainerPort(gateway, "health")
+            : grpcPort;
+        if (probePort != grpcPort)
+        {
+            Assert.Equal(probePort, int.Parse(gatewayEnv["Gateway__HealthPort"], CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(probePort.ToString(CultureInfo.InvariantCulture), gateway["readinessProbe"]["grpc"]["port"].Text);
+        Assert.Equal(probePort.ToString(CultureInfo.InvariantCulture), gateway["startupProbe"]["grpc"]["port"].Text);
         Assert.Equal("grpc", gateway["livenessProbe"]["tcpSocket"]["port"].Text);
 
         var worker = m.Container(Worker);

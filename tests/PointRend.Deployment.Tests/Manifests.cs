@@ -27,7 +27,7 @@ public sealed class Y(YamlNode? node, string path)
 /// <summary>One rendered kustomization (k8s/rendered/&lt;name&gt;.yaml, written by .ci/k8s-check from `kubectl kustomize`).</summary>
 public sealed class Manifests
 {
-    public static readonly string[] Names = ["base", "gpu", "keda"];
+    public static readonly string[] Names = ["base", "gpu", "keda", "secure"];
 
     private Manifests(string name, IReadOnlyList<Y> objects)
     {

@@ -97,6 +97,86 @@ public sealed class TlsTests : IDisposable
         AssertConnectionRefused(refused);
     }
 
+    [Fact]
+    public async Task HealthPort_PlaintextForTheKubeletProbe_AnswersHealthOnly_WhileTheServiceNeedsTlsAClientCertificateAndAKey()
+    {
+        // What k8s/overlays/secure runs: TLS with client certificates and API keys on the service port, and a plaintext
+        // port the kubelet's grpc probe (which speaks no TLS) can ask.
+        var healthPort = TestPorts.Free();
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["Auth:Enabled"] = "true";
+        settings["Auth:ApiKeys:0:Name"] = "probe-test";
+        settings["Auth:ApiKeys:0:Sha256"] = PointRend.Gateway.Security.ApiKeyStore.Hash(Credentials.NewApiKey());
+        settings["Auth:ApiKeys:0:Methods:0"] = "*";
+        settings["Gateway:HealthPort"] = healthPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc"), TrustsTestCa));
+        using var probe = Grpc.Net.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{healthPort}");
+
+        var health = await new Health.HealthClient(probe).CheckAsync(new HealthCheckRequest { Service = "" }).ResponseAsync.DefaultTimeout();
+        var service = await Assert.ThrowsAsync<RpcException>(
+            () => new SegmentationService.SegmentationServiceClient(probe).ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(probe).ServerReflectionInfo();
+        var reflected = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await reflection.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+            await reflection.ResponseStream.MoveNext(CancellationToken.None);
+        }).DefaultTimeout();
+        var overTls = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+
+        Assert.StartsWith("https://", server.Address, StringComparison.Ordinal);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.Equal(StatusCode.Unimplemented, service.StatusCode);
+        Assert.Contains("Gateway:HealthPort", service.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.Unimplemented, reflected.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, overTls.StatusCode); // the service port: TLS and certificate passed, the key is still asked
+        server.AssertNoUnexpectedErrors();
+    }
+
+    [Fact]
+    public async Task MutualTls_AuthOff_EachClientCertificateIsACallerOfItsOwn_ForPerCallerLimits()
+    {
+        // Both clients connect from 127.0.0.1: by peer address they would be one caller and share one token bucket.
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["CallerLimits:CallsPerSecond"] = "0.01"; // one call, then a refusal for the rest of the test
+        settings["CallerLimits:Burst"] = "1";
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc-a"), TrustsTestCa));
+        var other = new SegmentationService.SegmentationServiceClient(server.OpenChannel(Handler(_certificates.IssueClient(_authority, "svc-b"), TrustsTestCa)));
+
+        await server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+        var limited = await Assert.ThrowsAsync<RpcException>(() => server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync).DefaultTimeout();
+        var otherServed = await other.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(StatusCode.ResourceExhausted, limited.StatusCode);
+        Assert.NotEmpty(otherServed.Models);
+        Assert.Contains("caller 'cert:svc-a' is over its call rate", limited.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MutualTls_AuthOn_CertificateAloneServesOnlyTheMethodsTlsClientCertificateMethodsLists()
+    {
+        var settings = ServerSettings();
+        settings["Tls:RequireClientCertificate"] = "true";
+        settings["Tls:ClientCaFile"] = _certificates.WritePem(_authority, "client-ca");
+        settings["Tls:ClientCertificateMethods:0"] = "ListModels";
+        settings["Auth:Enabled"] = "true";
+        settings["Auth:ApiKeys:0:Name"] = "batch";
+        settings["Auth:ApiKeys:0:Sha256"] = PointRend.Gateway.Security.ApiKeyStore.Hash(Credentials.NewApiKey());
+        settings["Auth:ApiKeys:0:Methods:0"] = "*";
+        await using var server = await GatewayServer.StartAsync(settings, Handler(_certificates.IssueClient(_authority, "svc-video"), TrustsTestCa));
+
+        var models = await server.Client.ListModelsAsync(new ListModelsRequest()).ResponseAsync.DefaultTimeout();
+        var denied = await Assert.ThrowsAsync<RpcException>(
+            () => server.Client.SegmentAsync(TestImages.Encoded(TestImages.SamplePng, new SegmentOptions { Mode = RenderMode.Coarse })).ResponseAsync).DefaultTimeout();
+
+        Assert.NotEmpty(models.Models);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Contains("caller 'cert:svc-video' may not call Segment", denied.Status.Detail, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _certificates.Dispose();
 
     /// <summary>

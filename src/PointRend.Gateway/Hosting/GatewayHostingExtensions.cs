@@ -34,6 +34,23 @@ public static class GatewayHostingExtensions
         builder.Configuration.AddCommandLine(args);
     }
 
+    /// <summary>
+    /// <c>Gateway:HealthPort</c>: one more plaintext URL beside <c>urls</c> (an explicit Kestrel Listen would replace
+    /// <c>urls</c> instead of adding to it). <see cref="MapGatewayEndpoints"/> limits it to gRPC health.
+    /// </summary>
+    public static void AddHealthPort(this WebApplicationBuilder builder)
+    {
+        var port = builder.Configuration.GetValue($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.HealthPort)}", 0);
+        if (port is <= 0 or > 65535)
+        {
+            return; // 0: none; out of range: refused at start by GatewayOptions validation
+        }
+
+        var urls = builder.Configuration["urls"];
+        var host = MetricsPortServiceCollectionExtensions.HostOfUrls(urls);
+        builder.Configuration["urls"] = $"{urls};http://{host}:{port}";
+    }
+
     public static IServiceCollection AddGatewayOptions(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<GatewayOptions>(configuration, GatewayOptions.SectionName, o => o.Validate());
@@ -82,7 +99,18 @@ public static class GatewayHostingExtensions
     public static IServiceCollection AddGatewayTracing(this IServiceCollection services, IConfiguration configuration) =>
         services.AddPointRendTracing(configuration, "pointrend-gateway", tracing => tracing.AddAspNetCoreInstrumentation(o =>
             o.Filter = context => !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-                && !context.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal)));
+                && !context.Request.Path.StartsWithSegments(HealthPath, StringComparison.Ordinal)));
+
+    private const string HealthPath = "/grpc.health.v1.Health";
+
+    private static Task HealthPortOnly(HttpContext http)
+    {
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/grpc";
+        http.Response.Headers["grpc-status"] = ((int)Grpc.Core.StatusCode.Unimplemented).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["grpc-message"] = "this port (Gateway:HealthPort) serves grpc.health.v1.Health only; call the service on its urls address";
+        return Task.CompletedTask;
+    }
 
     public static void LoadModelsAtStart(this WebApplication app)
     {
@@ -99,6 +127,15 @@ public static class GatewayHostingExtensions
 
     public static void MapGatewayEndpoints(this WebApplication app)
     {
+        QueueMetrics.Register();
+        if (app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.HealthPort is > 0 and var healthPort)
+        {
+            // The probe port answers health only: no credentials are asked there, so nothing else may be reached.
+            app.Use((http, next) => http.Connection.LocalPort == healthPort && !http.Request.Path.StartsWithSegments(HealthPath, StringComparison.Ordinal)
+                ? HealthPortOnly(http)
+                : next(http));
+        }
+
         CallerGate.UseCallerGate(app); // before SegmentationService reads a message: credentials, method, per-caller limits
         app.MapGrpcService<SegmentationGrpcService>();
         app.MapGrpcHealthChecksService();

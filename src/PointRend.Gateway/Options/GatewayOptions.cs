@@ -44,8 +44,20 @@ public sealed class GatewayOptions
     /// </summary>
     public long MaxCallerCost { get; set; } = 128_000_000;
 
+    /// <summary>
+    /// A second, plaintext (h2c) port that serves only gRPC health, for the kubelet's <c>grpc</c> probe, which cannot
+    /// speak TLS: with an https <c>urls</c> the probes ask this port. Every other path on it is UNIMPLEMENTED. It binds
+    /// the host of <c>urls</c> (all interfaces for 0.0.0.0). Default 0: none.
+    /// </summary>
+    public int HealthPort { get; set; }
+
     public IEnumerable<string> Validate()
     {
+        if (HealthPort is < 0 or > 65535)
+        {
+            yield return $"{SectionName}:{nameof(HealthPort)} is {HealthPort}; it must be a TCP port (1-65535), or 0 for none";
+        }
+
         if (MaxRequestCost <= 0 || MaxCallerCost < MaxRequestCost)
         {
             yield return $"{SectionName}:{nameof(MaxRequestCost)} ({MaxRequestCost}) must be positive and at most {SectionName}:{nameof(MaxCallerCost)} ({MaxCallerCost})";

@@ -68,7 +68,7 @@ public sealed class AuthOptions
         if (keys.Count == 0 && !Jwt.IsConfigured && fileProblem is null)
         {
             yield return $"{SectionName}:{nameof(Enabled)} is true but no credential is configured: set {SectionName}:{nameof(ApiKeys)}, " +
-                $"{SectionName}:{nameof(ApiKeysFile)} or {SectionName}:{nameof(Jwt)}:{nameof(JwtOptions.SigningKey)} / {nameof(JwtOptions.Authority)}";
+                $"{SectionName}:{nameof(ApiKeysFile)} or {SectionName}:{nameof(Jwt)}:{nameof(JwtOptions.SigningKey)} / {nameof(JwtOptions.PublicKeyFile)} / {nameof(JwtOptions.Authority)}";
         }
 
         for (var i = 0; i < keys.Count; i++)

@@ -7,9 +7,11 @@ namespace PointRend.Gateway.Security;
 /// <summary>
 /// Turns a call's credentials into a <see cref="CallerIdentity"/>: the API key in <c>x-api-key</c>, else the bearer
 /// token in <c>authorization</c> (validated by ASP.NET Core's JwtBearer handler), else UNAUTHENTICATED. With
-/// <see cref="AuthOptions.Enabled"/> off every call is its peer address, allowed everything.
+/// <see cref="AuthOptions.Enabled"/> off every call is its client certificate's name (mutual TLS) or else its peer
+/// address, allowed everything. With it on, a client certificate alone names the caller only where
+/// <see cref="TlsOptions.ClientCertificateMethods"/> lists what it may call.
 /// </summary>
-public sealed class CallerAuthenticator(IOptions<AuthOptions> options, ApiKeyStore keys)
+public sealed class CallerAuthenticator(IOptions<AuthOptions> options, IOptions<TlsOptions> tls, ApiKeyStore keys)
 {
     public const string ApiKeyHeader = "x-api-key";
 
@@ -23,7 +25,7 @@ public sealed class CallerAuthenticator(IOptions<AuthOptions> options, ApiKeySto
         var auth = options.Value;
         if (!auth.Enabled)
         {
-            return CallerIdentity.Peer(http);
+            return FromCertificate(http, [MethodPermissions.All]) ?? CallerIdentity.Peer(http);
         }
 
         if (http.Request.Headers[ApiKeyHeader].ToString() is { Length: > 0 } key)
@@ -48,6 +50,18 @@ public sealed class CallerAuthenticator(IOptions<AuthOptions> options, ApiKeySto
             return CallerIdentity.Token(result.Principal, auth.Jwt.NameClaim) ?? throw SecurityErrors.NoName(auth.Jwt.NameClaim);
         }
 
+        if (tls.Value.ClientCertificateMethods.Count > 0 && FromCertificate(http, tls.Value.ClientCertificateMethods) is { } certified)
+        {
+            return certified;
+        }
+
         throw SecurityErrors.Missing(auth.Jwt.IsConfigured);
     }
+
+    /// <remarks>Only with <see cref="TlsOptions.RequireClientCertificate"/>: then Kestrel has checked the certificate in the
+    /// handshake against the configured CA or thumbprints (<see cref="ClientCertificateValidator"/>).</remarks>
+    private CallerIdentity? FromCertificate(HttpContext http, IEnumerable<string> methods) =>
+        tls.Value.RequireClientCertificate && http.Connection.ClientCertificate is { } certificate
+            ? CallerIdentity.Certificate(certificate, tls.Value.ClientIdentityField, methods)
+            : null;
 }

@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using PointRend.Contracts;
 using PointRend.Gateway.Services;
+using PointRend.Queueing;
 
 namespace PointRend.Gateway.Security;
 
@@ -26,6 +30,21 @@ public sealed class CallerGate(RequestDelegate next, CallerAuthenticator authent
     public async Task InvokeAsync(HttpContext http)
     {
         var method = MethodPermissions.ShortName(http.Request.Path);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await GateAsync(http, method).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every call of the service, refused ones too: the one place that sees them all with their final status.
+            QueueMetrics.GatewayRequests.WithLabels(method, GrpcStatusOf(http)).Inc();
+            QueueMetrics.GatewayRequestTime.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds, method);
+        }
+    }
+
+    private async Task GateAsync(HttpContext http, string method)
+    {
         IDisposable? permit;
         try
         {
@@ -49,5 +68,16 @@ public sealed class CallerGate(RequestDelegate next, CallerAuthenticator authent
         {
             await next(http).ConfigureAwait(false);
         }
+    }
+
+    private static readonly string[] StatusNames = Enum.GetValues<StatusCode>().Select(c => c.ToString()).ToArray();
+
+    /// <summary>The call's grpc-status (a trailer, or a header of a trailers-only answer) as its enum name, e.g. <c>OK</c>, <c>Unauthenticated</c>.</summary>
+    private static string GrpcStatusOf(HttpContext http)
+    {
+        var value = http.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] is { Count: > 0 } trailer
+            ? trailer.ToString()
+            : http.Response.Headers["grpc-status"].ToString();
+        return int.TryParse(value, out var code) && code >= 0 && code < StatusNames.Length ? StatusNames[code] : "Unknown";
     }
 }

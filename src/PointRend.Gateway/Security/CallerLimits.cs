@@ -53,7 +53,7 @@ public sealed class CallerLimits : IDisposable
             if (!token.IsAcquired)
             {
                 var retry = token.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : Step;
-                throw SecurityErrors.RateLimited(_options, retry);
+                throw SecurityErrors.RateLimited(caller, _options, retry);
             }
         }
 
@@ -66,7 +66,7 @@ public sealed class CallerLimits : IDisposable
         if (!lease.IsAcquired)
         {
             lease.Dispose();
-            throw SecurityErrors.TooManyCalls(_options);
+            throw SecurityErrors.TooManyCalls(caller, _options);
         }
 
         return lease;

@@ -1,9 +1,14 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.IdentityModel.Tokens;
+
 namespace PointRend.Gateway.Security;
 
 /// <summary>
-/// Bearer tokens (JWT); section <c>Auth:Jwt</c>. Either a symmetric <see cref="SigningKey"/> (HS256, tokens minted by
-/// a service you run) or an OpenID Connect <see cref="Authority"/> whose published keys sign them. The caller's name is
-/// the <see cref="NameClaim"/>; the methods it may call are the values of its <c>scope</c> (or <c>scp</c>) claim.
+/// Bearer tokens (JWT); section <c>Auth:Jwt</c>. A symmetric <see cref="SigningKey"/> (HS256, tokens minted by a
+/// service you run), a <see cref="PublicKeyFile"/> (RS256/PS256/ES256 from a token service that keeps the private key),
+/// or an OpenID Connect <see cref="Authority"/> whose published keys sign them. The caller's name is the
+/// <see cref="NameClaim"/>; the methods it may call are the values of its <c>scope</c> (or <c>scp</c>) claim.
 /// </summary>
 public sealed class JwtOptions
 {
@@ -12,6 +17,13 @@ public sealed class JwtOptions
 
     /// <summary>A file holding <see cref="SigningKey"/> (a mounted secret); read once at start. Default none.</summary>
     public string? SigningKeyFile { get; set; }
+
+    /// <summary>
+    /// PEM file with the public key (RSA or EC, <c>-----BEGIN PUBLIC KEY-----</c>) or certificate that verifies tokens
+    /// signed with RS256/PS256/ES256 by a token service without an OpenID Connect discovery endpoint; read once at start.
+    /// Default none.
+    /// </summary>
+    public string? PublicKeyFile { get; set; }
 
     /// <summary>OpenID Connect issuer URL whose discovery document lists the signing keys. Default none.</summary>
     public string? Authority { get; set; }
@@ -31,7 +43,41 @@ public sealed class JwtOptions
     /// <summary>Clock skew allowed when checking <c>exp</c> and <c>nbf</c>. Default 1 minute.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(SigningKeyFile) || !string.IsNullOrWhiteSpace(Authority);
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(SigningKeyFile) || !string.IsNullOrWhiteSpace(Authority)
+        || !string.IsNullOrWhiteSpace(PublicKeyFile);
+
+    /// <summary>The key of <see cref="PublicKeyFile"/>; null without one. Throws when the file holds no RSA or EC public key.</summary>
+    public AsymmetricSecurityKey? PublicKey()
+    {
+        if (string.IsNullOrWhiteSpace(PublicKeyFile))
+        {
+            return null;
+        }
+
+        var pem = File.ReadAllText(PublicKeyFile);
+        if (pem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+        {
+            using var certificate = X509Certificate2.CreateFromPem(pem);
+            return certificate.GetRSAPublicKey() is { } rsaOfCertificate ? new RsaSecurityKey(rsaOfCertificate)
+                : certificate.GetECDsaPublicKey() is { } ecOfCertificate ? new ECDsaSecurityKey(ecOfCertificate)
+                : throw new InvalidDataException("its certificate has neither an RSA nor an EC key");
+        }
+
+        // One of the two imports understands the PEM; RSA's throws for an EC key (and for no key at all, which EC's then reports).
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return new ECDsaSecurityKey(ec);
+        }
+    }
 
     /// <summary>The HMAC key bytes, from <see cref="SigningKey"/> or <see cref="SigningKeyFile"/>; null without either.</summary>
     public byte[]? SigningKeyBytes()
@@ -69,6 +115,22 @@ public sealed class JwtOptions
         if (keyProblem is not null)
         {
             yield return keyProblem;
+        }
+
+        string? publicKeyProblem = null;
+        try
+        {
+            PublicKey();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or CryptographicException or InvalidDataException)
+        {
+            publicKeyProblem = $"{section}:{nameof(PublicKeyFile)} '{PublicKeyFile}' holds no usable RSA or EC public key in PEM " +
+                $"(openssl rsa -pubout / openssl ec -pubout make one): {ex.Message}";
+        }
+
+        if (publicKeyProblem is not null)
+        {
+            yield return publicKeyProblem;
         }
 
         if (Authority is { Length: > 0 } authority && !Uri.TryCreate(authority, UriKind.Absolute, out _))

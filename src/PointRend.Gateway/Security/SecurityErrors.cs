@@ -37,7 +37,7 @@ internal static class SecurityErrors
             SecurityTokenExpiredException expired => $"it expired at {expired.Expires:yyyy-MM-dd HH:mm:ss}Z; get a new token",
             SecurityTokenNotYetValidException early => $"it is not valid before {early.NotBefore:yyyy-MM-dd HH:mm:ss}Z",
             SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException =>
-                $"its signature does not verify with this server's keys ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.SigningKey)} or {nameof(JwtOptions.Authority)})",
+                $"its signature does not verify with this server's keys ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.SigningKey)}, {nameof(JwtOptions.PublicKeyFile)} or {nameof(JwtOptions.Authority)})",
             SecurityTokenInvalidAudienceException => $"its audience is not '{jwt.Audience}' ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.Audience)})",
             SecurityTokenInvalidIssuerException => $"its issuer is not the one this server accepts ({AuthOptions.SectionName}:Jwt:{nameof(JwtOptions.Issuer)} or {nameof(JwtOptions.Authority)})",
             SecurityTokenNoExpirationException => "it has no expiry (exp); tokens must expire",
@@ -52,15 +52,15 @@ internal static class SecurityErrors
         (caller.Methods.Count == 0 ? "no method" : string.Join(", ", caller.Methods.Order(StringComparer.Ordinal))) +
         $" (API key: {AuthOptions.SectionName}:{nameof(AuthOptions.ApiKeys)}:N:{nameof(ApiKeyEntry.Methods)}; token: its scope claim)");
 
-    public static SegmentationException RateLimited(CallerLimitsOptions limits, TimeSpan retryAfter) => new(
+    public static SegmentationException RateLimited(string caller, CallerLimitsOptions limits, TimeSpan retryAfter) => new(
         SegmentationErrorKind.ResourceExhausted, ErrorReason.RateLimit,
-        $"this caller is over its call rate ({limits.CallsPerSecond} calls per second, bursts of {limits.EffectiveBurst}: " +
+        $"caller '{caller}' is over its call rate ({limits.CallsPerSecond} calls per second, bursts of {limits.EffectiveBurst}: " +
         $"{CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.CallsPerSecond)}, {nameof(CallerLimitsOptions.Burst)}); retry after {retryAfter.TotalSeconds:0.###} s",
         retryAfter: retryAfter);
 
-    public static SegmentationException TooManyCalls(CallerLimitsOptions limits) => new(
+    public static SegmentationException TooManyCalls(string caller, CallerLimitsOptions limits) => new(
         SegmentationErrorKind.ResourceExhausted, ErrorReason.ConcurrencyLimit,
-        $"this caller already has {limits.MaxConcurrentCalls} calls open ({CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.MaxConcurrentCalls)}); " +
+        $"caller '{caller}' already has {limits.MaxConcurrentCalls} calls open ({CallerLimitsOptions.SectionName}:{nameof(CallerLimitsOptions.MaxConcurrentCalls)}); " +
         "retry when one of them ends",
         retryAfter: ConcurrencyRetry);
 }

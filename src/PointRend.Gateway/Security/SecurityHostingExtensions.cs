@@ -46,9 +46,11 @@ public static class SecurityHostingExtensions
         bearer.Authority = string.IsNullOrWhiteSpace(jwt.Authority) ? null : jwt.Authority;
         bearer.RequireHttpsMetadata = jwt.RequireHttpsMetadata;
         var key = jwt.SigningKeyBytes();
+        SecurityKey?[] keys = [key is null ? null : new SymmetricSecurityKey(key), jwt.PublicKey()];
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
-            IssuerSigningKey = key is null ? null : new SymmetricSecurityKey(key),
+            // With an Authority, JwtBearer adds the keys of its discovery document to these.
+            IssuerSigningKeys = keys.OfType<SecurityKey>().ToList(),
             ValidateIssuer = !string.IsNullOrWhiteSpace(jwt.Issuer) || bearer.Authority is not null,
             ValidIssuer = string.IsNullOrWhiteSpace(jwt.Issuer) ? null : jwt.Issuer,
             ValidateAudience = !string.IsNullOrWhiteSpace(jwt.Audience),

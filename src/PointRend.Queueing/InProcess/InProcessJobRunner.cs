@@ -134,7 +134,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         }
 
         var queueMs = Stopwatch.GetElapsedTime(job.Enqueued).TotalMilliseconds;
-        using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
+        using var modelTime = QueueMetrics.ModelTime.NewTimer();
 
         // A dedicated thread has no caller context: the job brought its trace, so the pipeline's spans join it.
         using var process = JobTracing.Source.StartActivity("pointrend.jobs process", ActivityKind.Internal, job.Trace);

@@ -84,7 +84,7 @@ public sealed partial class RedisJobConsumer
         using var deadline = new CancellationTokenSource(remaining, _time);
         using var stopHeartbeat = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(entryId, stopHeartbeat.Token);
-        using var modelTime = Prometheus.TimerExtensions.NewTimer(QueueMetrics.ModelTime);
+        using var modelTime = QueueMetrics.ModelTime.NewTimer();
         try
         {
             var started = _time.GetTimestamp();

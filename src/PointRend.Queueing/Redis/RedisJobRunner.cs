@@ -106,7 +106,7 @@ public sealed partial class RedisJobRunner : ISegmentJobRunner, IAsyncDisposable
         {
             await EnsureSubscribedAsync().ConfigureAwait(false);
             await EnqueueAsync(request, jobId, deadlineUtc, remaining, waiter.Trace).ConfigureAwait(false);
-            using var roundTrip = Prometheus.TimerExtensions.NewTimer(QueueMetrics.RoundTrip);
+            using var roundTrip = QueueMetrics.RoundTrip.NewTimer();
             try
             {
                 return await waiter.Completion.Task.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(false);
