@@ -18,7 +18,8 @@ public sealed class GatewayOptions
     /// Frames of one SegmentStream in flight at once; results still leave in input order. 0 = follow the pool: the
     /// job slots of the workers (embedded: <c>WorkerPool:Workers</c>; distributed: the live workers' slots from their
     /// presence beats, re-read as workers come and go) plus one, so a freed slot has the next frame ready rather than
-    /// waiting for the stream to hand one over; at most <see cref="StreamMaxPipelineDepth"/>. N &gt; 0: always N.
+    /// waiting for the stream to hand one over (half the slots for a progressive stream, whose frames run two jobs
+    /// each); at most <see cref="StreamMaxPipelineDepth"/>. N &gt; 0: always N.
     /// Default 0.
     /// </summary>
     public int StreamPipelineDepth { get; set; }

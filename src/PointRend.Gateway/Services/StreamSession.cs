@@ -27,8 +27,8 @@ internal sealed partial class StreamSession(
     /// <summary>Answers waiting to be written when the server keeps reading; mostly drops, written as soon as their turn comes.</summary>
     private const int ReadingBacklog = 256;
 
-    private readonly DepthGate _running = new(() => options.StreamDepth(pipeline.PoolSlots()));
-    private readonly DepthGate _unanswered = new(() => options.StreamDepth(pipeline.PoolSlots()) + 1);
+    private DepthGate _running = null!; // made once the config is known: progressive frames take two slots
+    private DepthGate _unanswered = null!;
     private readonly object _gate = new();
     private readonly Queue<FrameSlot> _waiting = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
@@ -48,6 +48,9 @@ internal sealed partial class StreamSession(
             _config = StreamConfigRules.Checked(first.Config, options);
             first = null;
         }
+
+        _running = new DepthGate(() => Depth);
+        _unanswered = new DepthGate(() => Depth + 1);
 
         if (KeepsReading)
         {
@@ -85,8 +88,11 @@ internal sealed partial class StreamSession(
         }
     }
 
-    /// <summary>Frames of this stream that may run at once now (Gateway:StreamPipelineDepth, or the pool's slots + 1).</summary>
-    private int Depth => options.StreamDepth(pipeline.PoolSlots());
+    /// <summary>
+    /// Frames of this stream that may run at once now: Gateway:StreamPipelineDepth, or enough to fill the pool's slots
+    /// plus one. A progressive frame runs two jobs (coarse and full), so it counts for two slots.
+    /// </summary>
+    private int Depth => options.StreamDepth(pipeline.PoolSlots() / (_config.Progressive ? 2 : 1));
 
     private bool Latest => _config.Policy == StreamPolicy.Latest;
 
