@@ -21,7 +21,8 @@ namespace PointRend.Gateway.Hosting;
 /// </summary>
 /// <param name="Runner">The whole chain, for Segment and SegmentStream.</param>
 /// <param name="Tiles">The tiling stage on its own, for SegmentTiled (which streams tiles as they finish).</param>
-public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Tiles)
+/// <param name="PoolSlots">Jobs the pool runs at once now: the in-process workers, or the live workers' slots.</param>
+public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Tiles, Func<int> PoolSlots)
 {
     public static IServiceCollection AddRequestPipeline(IServiceCollection services, IConfiguration configuration)
     {
@@ -61,16 +62,19 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
         var time = sp.GetRequiredService<TimeProvider>();
         ISegmentJobRunner queue = distributed ? sp.GetRequiredService<RedisJobRunner>() : sp.GetRequiredService<InProcessJobRunner>();
         ISegmentJobRunner shared;
+        Func<int> slots;
         if (distributed)
         {
             var presence = sp.GetRequiredService<WorkerPresence>();
             var maxLength = sp.GetRequiredService<IOptions<QueueOptions>>().Value.MaxLength;
-            shared = new FairShareJobRunner(queue, () => presence.LiveSlots, maxLength, $"{QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)}", time);
+            slots = () => presence.LiveSlots;
+            shared = new FairShareJobRunner(queue, slots, maxLength, $"{QueueOptions.SectionName}:{nameof(QueueOptions.MaxLength)}", time);
         }
         else
         {
             var pool = sp.GetRequiredService<IOptions<WorkerPoolOptions>>().Value;
-            shared = new FairShareJobRunner(queue, () => pool.EffectiveWorkers, pool.QueueCapacity,
+            slots = () => pool.EffectiveWorkers;
+            shared = new FairShareJobRunner(queue, slots, pool.QueueCapacity,
                 $"{WorkerPoolOptions.SectionName}:{nameof(WorkerPoolOptions.QueueCapacity)}", time);
         }
 
@@ -82,6 +86,6 @@ public sealed record RequestPipeline(ISegmentJobRunner Runner, TiledSegmenter Ti
             sp.GetRequiredService<ModelManifests>(),
             sp.GetRequiredService<IOptions<TilingOptions>>().Value,
             sp.GetRequiredService<IOptions<InferenceOptions>>().Value);
-        return new RequestPipeline(new TilingJobRunner(beforeTiling, tiles), tiles);
+        return new RequestPipeline(new TilingJobRunner(beforeTiling, tiles), tiles, slots);
     }
 }

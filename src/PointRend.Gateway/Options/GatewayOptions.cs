@@ -14,8 +14,25 @@ public sealed class GatewayOptions
     /// <summary>Deadline applied when the client sets none (per frame on SegmentStream). Default 30 s.</summary>
     public TimeSpan DefaultDeadline { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Frames of one SegmentStream in flight at once; results still leave in input order. Default 2.</summary>
-    public int StreamPipelineDepth { get; set; } = 2;
+    /// <summary>
+    /// Frames of one SegmentStream in flight at once; results still leave in input order. 0 = follow the pool: the
+    /// job slots of the workers (embedded: <c>WorkerPool:Workers</c>; distributed: the live workers' slots from their
+    /// presence beats, re-read as workers come and go) plus one, so a freed slot has the next frame ready rather than
+    /// waiting for the stream to hand one over (half the slots for a progressive stream, whose frames run two jobs
+    /// each); at most <see cref="StreamMaxPipelineDepth"/>. N &gt; 0: always N.
+    /// Default 0.
+    /// </summary>
+    public int StreamPipelineDepth { get; set; }
+
+    /// <summary>
+    /// Most frames of one SegmentStream in flight when <see cref="StreamPipelineDepth"/> follows the pool: each holds
+    /// its image and, once answered out of turn, its result until the frames before it are answered. Default 32.
+    /// </summary>
+    public int StreamMaxPipelineDepth { get; set; } = 32;
+
+    /// <summary>The depth of one stream while the pool runs <paramref name="poolSlots"/> jobs at once.</summary>
+    public int StreamDepth(int poolSlots) =>
+        StreamPipelineDepth > 0 ? StreamPipelineDepth : Math.Min(Math.Max(1, poolSlots) + 1, StreamMaxPipelineDepth);
 
     /// <summary>
     /// Most unstarted frames one SegmentStream may ask the server to hold (StreamConfig.max_waiting); each holds its
@@ -73,9 +90,15 @@ public sealed class GatewayOptions
             yield return $"{SectionName}:{nameof(DefaultDeadline)} is {DefaultDeadline}; it must be positive";
         }
 
-        if (StreamPipelineDepth < 1)
+        if (StreamMaxPipelineDepth < 1)
         {
-            yield return $"{SectionName}:{nameof(StreamPipelineDepth)} is {StreamPipelineDepth}; it must be at least 1";
+            yield return $"{SectionName}:{nameof(StreamMaxPipelineDepth)} is {StreamMaxPipelineDepth}; it must be at least 1";
+        }
+
+        if (StreamPipelineDepth < 0 || StreamPipelineDepth > StreamMaxPipelineDepth)
+        {
+            yield return $"{SectionName}:{nameof(StreamPipelineDepth)} is {StreamPipelineDepth}; it must be 0 (follow the pool) or at most " +
+                $"{SectionName}:{nameof(StreamMaxPipelineDepth)} ({StreamMaxPipelineDepth})";
         }
 
         if (StreamMaxWaiting < 0)

@@ -43,7 +43,7 @@ public sealed class SegmentationGrpcService(
         ServerCallContext context) =>
         Guard(nameof(SegmentStream), context, async () =>
         {
-            using var session = new StreamSession(pipeline, admission, options.Value, () => Job(context), time,
+            var session = new StreamSession(pipeline, admission, options.Value, () => Job(context), time,
                 (sequence, error) => GatewayLog.FrameFailed(logger, sequence, GrpcErrors.ToStatusCode(error.Kind), error.Message));
             await session.RunAsync(requestStream, responseStream, context.CancellationToken).ConfigureAwait(false);
             return 0;

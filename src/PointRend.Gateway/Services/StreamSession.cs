@@ -10,26 +10,29 @@ namespace PointRend.Gateway.Services;
 
 /// <summary>
 /// One SegmentStream call. Every frame gets an answer, in arrival order: processed, degraded to the coarse prediction,
-/// failed alone (the stream goes on), or dropped (stale or overflow). At most <c>StreamPipelineDepth</c> frames run at
-/// once. STREAM_POLICY_ALL stops reading while they run (the sender is slowed), or with max_waiting keeps up to that
+/// failed alone (the stream goes on), or dropped (stale or overflow). At most <see cref="Depth"/> frames run at once:
+/// by default the pool's job slots plus one, re-read as workers come and go, so one stream keeps every worker busy.
+/// STREAM_POLICY_ALL stops reading while they run (the sender is slowed), or with max_waiting keeps up to that
 /// many frames waiting and refuses newcomers beyond; STREAM_POLICY_LATEST keeps reading and holds only the newest
 /// unstarted frame(s), so a camera faster than the pool meets bounded latency instead of a growing backlog.
+/// Frames finishing out of turn wait in <see cref="_answers"/>, the reorder buffer; with ALL that buffer and the
+/// running frames together hold at most depth + 1 frames (<see cref="_unanswered"/>), so a slow frame cannot let the
+/// sender run ahead by more than a pipeline's worth.
 /// Running one frame (degrade, progressive answers) is in StreamSession.Frames.cs.
 /// </summary>
 internal sealed partial class StreamSession(
     RequestPipeline pipeline, RequestAdmission admission, GatewayOptions options, Func<JobContext> newJob, TimeProvider time,
     Action<ulong, SegmentationException> frameFailed)
-    : IDisposable
 {
     /// <summary>Answers waiting to be written when the server keeps reading; mostly drops, written as soon as their turn comes.</summary>
     private const int ReadingBacklog = 256;
 
-    private readonly int _depth = options.StreamPipelineDepth;
-    private readonly SemaphoreSlim _running = new(options.StreamPipelineDepth);
+    private DepthGate _running = null!; // made once the config is known: progressive frames take two slots
+    private DepthGate _unanswered = null!;
     private readonly object _gate = new();
     private readonly Queue<FrameSlot> _waiting = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _inFlight = new();
-    private Channel<FrameSlot> _answers = Channel.CreateBounded<FrameSlot>(options.StreamPipelineDepth);
+    private Channel<FrameSlot> _answers = Channel.CreateBounded<FrameSlot>(options.StreamMaxPipelineDepth + 1); // _unanswered bounds it closer
     private StreamConfig _config = new();
     private int _blockedReading;
     private long _dropped;
@@ -45,6 +48,9 @@ internal sealed partial class StreamSession(
             _config = StreamConfigRules.Checked(first.Config, options);
             first = null;
         }
+
+        _running = new DepthGate(() => Depth);
+        _unanswered = new DepthGate(() => Depth + 1);
 
         if (KeepsReading)
         {
@@ -66,6 +72,10 @@ internal sealed partial class StreamSession(
                 answer.State = State();
                 answer.Stage = ResultStage.Final;
                 await responses.WriteAsync(answer, stop.Token).ConfigureAwait(false);
+                if (!KeepsReading)
+                {
+                    _unanswered.Release();
+                }
             }
 
             await reading.ConfigureAwait(false);
@@ -78,7 +88,11 @@ internal sealed partial class StreamSession(
         }
     }
 
-    public void Dispose() => _running.Dispose();
+    /// <summary>
+    /// Frames of this stream that may run at once now: Gateway:StreamPipelineDepth, or enough to fill the pool's slots
+    /// plus one. A progressive frame runs two jobs (coarse and full), so it counts for two slots.
+    /// </summary>
+    private int Depth => options.StreamDepth(pipeline.PoolSlots() / (_config.Progressive ? 2 : 1));
 
     private bool Latest => _config.Policy == StreamPolicy.Latest;
 
@@ -86,7 +100,7 @@ internal sealed partial class StreamSession(
     private bool KeepsReading => Latest || _config.MaxWaiting > 0;
 
     /// <summary>LATEST holds the newest frame; with degrade a pipeline's worth, served coarse while others wait behind.</summary>
-    private int LatestWaiting => _config.Degrade ? _depth : 1;
+    private int LatestWaiting => _config.Degrade ? Depth : 1;
 
     private async Task ReadAsync(SegmentStreamRequest? first, IAsyncStreamReader<SegmentStreamRequest> requests, CancellationToken ct)
     {
@@ -123,15 +137,18 @@ internal sealed partial class StreamSession(
         }
 
         var slot = new FrameSlot(message.Frame, time.GetUtcNow().UtcDateTime);
-        await _answers.Writer.WriteAsync(slot, ct).ConfigureAwait(false); // holds its place in the answer order
         if (!KeepsReading)
         {
             Interlocked.Exchange(ref _blockedReading, 1);
-            await _running.WaitAsync(ct).ConfigureAwait(false);
+            await _unanswered.EnterAsync(ct).ConfigureAwait(false);
+            await _answers.Writer.WriteAsync(slot, ct).ConfigureAwait(false); // holds its place in the answer order
+            await _running.EnterAsync(ct).ConfigureAwait(false);
             Interlocked.Exchange(ref _blockedReading, 0);
             Start(slot, behind: false, ct);
             return;
         }
+
+        await _answers.Writer.WriteAsync(slot, ct).ConfigureAwait(false); // holds its place in the answer order
 
         lock (_gate)
         {
@@ -162,7 +179,7 @@ internal sealed partial class StreamSession(
             bool behind;
             lock (_gate)
             {
-                if (_waiting.Count == 0 || !_running.Wait(0, CancellationToken.None))
+                if (_waiting.Count == 0 || !_running.TryEnter())
                 {
                     return;
                 }
@@ -213,7 +230,8 @@ internal sealed partial class StreamSession(
             return new StreamState
             {
                 FramesWaiting = _waiting.Count + Volatile.Read(ref _blockedReading),
-                FramesInFlight = _depth - _running.CurrentCount,
+                FramesInFlight = _running.Held,
+                PipelineDepth = Depth,
                 FramesDropped = (ulong)Interlocked.Read(ref _dropped),
                 FramesDroppedOverflow = (ulong)Interlocked.Read(ref _overflowed),
                 FramesDegraded = (ulong)Interlocked.Read(ref _degraded),
