@@ -79,7 +79,16 @@ public static class MaskRefiner
             for (int step = 0; step < steps; step++)
             {
                 float[] next = step == steps - 1 ? output : ArrayPool<float>.Shared.Rent(detections * res * res * 4);
-                BilinearUpsample.Upsample2x(current, detections, res, res, next);
+                if (fullGridReference)
+                {
+                    BilinearUpsample.Upsample2x(current, detections, res, res, next);
+                    RefineStepFullGrid(predictor, detections, res * 2, options.PointsPerStep, next, recorded);
+                }
+                else
+                {
+                    RefineStep(predictor, detections, res * 2, options.PointsPerStep, current, next, recorded);
+                }
+
                 if (current != output)
                 {
                     ArrayPool<float>.Shared.Return(current);
@@ -87,14 +96,6 @@ public static class MaskRefiner
 
                 current = next;
                 res *= 2;
-                if (fullGridReference)
-                {
-                    RefineStepFullGrid(predictor, detections, res, options.PointsPerStep, current, recorded);
-                }
-                else
-                {
-                    RefineStep(predictor, detections, res, options.PointsPerStep, current, recorded);
-                }
             }
 
             return output;
@@ -110,8 +111,11 @@ public static class MaskRefiner
         }
     }
 
-    private static void RefineStep(BoxPointPredictor predictor, int detections, int res, int points, float[] grids, List<int[]>? recorded)
+    /// <summary>Upsamples <paramref name="coarser"/> (R x res/2 x res/2) into <paramref name="grids"/> one detection at
+    /// a time, selecting on each plane while it is still in cache, then predicts and scatters the chosen cells.</summary>
+    private static void RefineStep(BoxPointPredictor predictor, int detections, int res, int points, float[] coarser, float[] grids, List<int[]>? recorded)
     {
+        int half = res / 2;
         int cells = res * res;
         int take = Math.Min(points, cells);
         uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
@@ -123,6 +127,7 @@ public static class MaskRefiner
             {
                 // Uncertainty -|logit| (detectron2 calculate_uncertainty) is ranked straight from the logits' bits,
                 // and the cells come out in raster order, which is the order sampling and the scatter want.
+                BilinearUpsample.Upsample2x(coarser.AsSpan(r * half * half, half * half), 1, half, half, grids.AsSpan(r * cells, cells));
                 var own = selected.AsSpan(r * take, take);
                 PointSelection.SelectSmallestMagnitude(grids.AsSpan(r * cells, cells), take, keys, own);
                 if (order is not null)
