@@ -85,6 +85,37 @@ public class PointSelectionTests
         Assert.Equal(expected, selected[..n]);
     }
 
+    [Theory]
+    [InlineData(1, 4096)]
+    [InlineData(784, 50176)]
+    [InlineData(4000, 4096)]
+    [InlineData(5000, 4099)]
+    public void SmallestMagnitude_PicksWhatMostUncertainPicksOnMinusAbs(int count, int cells)
+    {
+        // Logits of both signs with many exact ties (|x| equal, +-0, signs differing), on a length that is not a
+        // multiple of the vector width: the key read from the logit bits must choose and order like -|logit|.
+        var random = new Random(count + cells);
+        var logits = new float[cells];
+        for (int i = 0; i < cells; i++)
+        {
+            float magnitude = random.Next(4) == 0 ? random.Next(3) : random.Next(1, 200) * 0.01f;
+            logits[i] = random.Next(2) == 0 ? magnitude : -magnitude;
+        }
+
+        var uncertainty = logits.Select(x => -MathF.Abs(x)).ToArray();
+        int take = Math.Min(count, cells);
+        var expected = new int[take];
+        PointSelection.SelectMostUncertain(uncertainty, count, expected);
+        var selected = new int[take];
+        var keys = new uint[cells];
+
+        int n = PointSelection.SelectSmallestMagnitude(logits, count, keys, selected);
+
+        Assert.Equal(expected.Order().ToArray(), selected[..n]);
+        PointSelection.SortByUncertainty(keys, selected);
+        Assert.Equal(expected, selected);
+    }
+
     [Fact]
     public void SortableKeys_EqualTheScalarKey_ForEveryKindOfFloat()
     {

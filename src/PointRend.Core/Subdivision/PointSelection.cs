@@ -5,6 +5,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PointRend.Core;
 
@@ -102,6 +103,67 @@ public static class PointSelection
         }
     }
 
+    /// <summary>
+    /// The cells <see cref="SelectUncertainCells"/> picks for uncertainty -|logit|, in ascending raster order, read
+    /// from the logits themselves: the key ~(bits &amp; 0x7FFFFFFF) falls strictly as |logit|'s bits rise, as the
+    /// sortable key of -|logit| does (both send +0 and -0 to one key), so the order and the ties are the same.
+    /// <paramref name="keys"/> (N) is left holding the keys for <see cref="SortByUncertainty"/>.
+    /// </summary>
+    internal static int SelectSmallestMagnitude(ReadOnlySpan<float> logits, int count, Span<uint> keys, Span<int> selected)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int cells = logits.Length;
+        int take = Math.Min(count, cells);
+        if (selected.Length < take || keys.Length < cells)
+        {
+            throw new ArgumentException($"Output holds {selected.Length} indices and {keys.Length} keys; {take} of {cells} will be selected.", nameof(selected));
+        }
+
+        keys = keys[..cells];
+        MagnitudeKeys(logits, keys);
+        if (take == cells)
+        {
+            for (int i = 0; i < cells; i++)
+            {
+                selected[i] = i;
+            }
+
+            return take;
+        }
+
+        uint threshold = FindThreshold(keys, take, out int takeAtThreshold);
+        Collect(keys, threshold, takeAtThreshold, selected);
+        return take;
+    }
+
+    /// <summary>Reorders cells chosen on <paramref name="keys"/> into the public order (descending uncertainty, then index).</summary>
+    internal static void SortByUncertainty(ReadOnlySpan<uint> keys, Span<int> selected) => SortSelected(keys, selected);
+
+    private static void MagnitudeKeys(ReadOnlySpan<float> values, Span<uint> keys)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var mask = Vector512.Create(0x7FFF_FFFFu);
+            for (; i <= bits.Length - Vector512<uint>.Count; i += Vector512<uint>.Count)
+            {
+                Vector512.OnesComplement(Vector512.Create(bits[i..]) & mask).CopyTo(keys[i..]);
+            }
+        }
+
+        var small = new Vector<uint>(0x7FFF_FFFFu);
+        for (; i <= bits.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+        {
+            (~(new Vector<uint>(bits[i..]) & small)).CopyTo(keys[i..]);
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            keys[i] = ~(bits[i] & 0x7FFF_FFFFu);
+        }
+    }
+
     /// <summary><see cref="SortableKey"/> of every value, eight or sixteen at a time.</summary>
     internal static void SortableKeys(ReadOnlySpan<float> values, Span<uint> keys)
     {
@@ -147,7 +209,25 @@ public static class PointSelection
         try
         {
             int n = 0;
-            for (int i = 0; i < keys.Length; i++)
+            int i = 0;
+
+            // Few cells share the top 11 bits of the threshold; a vector with none of them is skipped whole.
+            var topVector = new Vector<uint>(top);
+            for (; i <= keys.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+            {
+                if (Vector.EqualsAny(Vector.ShiftRightLogical(new Vector<uint>(keys[i..]), 21), topVector))
+                {
+                    for (int k = i; k < i + Vector<uint>.Count; k++)
+                    {
+                        if (keys[k] >> 21 == top)
+                        {
+                            candidates[n++] = k;
+                        }
+                    }
+                }
+            }
+
+            for (; i < keys.Length; i++)
             {
                 if (keys[i] >> 21 == top)
                 {
@@ -216,9 +296,27 @@ public static class PointSelection
     private static void Collect(ReadOnlySpan<uint> keys, uint threshold, int takeAtThreshold, Span<int> selected)
     {
         // A raster-order scan takes the threshold ties lowest index first, which is the tie rule of the contract.
+        // Usually a small share of the cells is taken, so a vector with no key at or above the threshold is skipped.
         int n = 0;
         int equalTaken = 0;
-        for (int i = 0; i < keys.Length; i++)
+        int i = 0;
+        var thresholdVector = new Vector<uint>(threshold);
+        for (; i <= keys.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+        {
+            if (Vector.GreaterThanOrEqualAny(new Vector<uint>(keys[i..]), thresholdVector))
+            {
+                for (int k = i; k < i + Vector<uint>.Count; k++)
+                {
+                    uint key = keys[k];
+                    if (key > threshold || (key == threshold && equalTaken++ < takeAtThreshold))
+                    {
+                        selected[n++] = k;
+                    }
+                }
+            }
+        }
+
+        for (; i < keys.Length; i++)
         {
             uint key = keys[i];
             if (key > threshold || (key == threshold && equalTaken++ < takeAtThreshold))

@@ -41,6 +41,35 @@ public sealed class MaskRefinerTests
     }
 
     [Theory]
+    [InlineData(5, 784, 3)]
+    [InlineData(2, 100, 4)]
+    [InlineData(3, 5000, 2)]
+    public void Refine_FastHostPath_EqualsTheFullGridPath(int detections, int points, int steps)
+    {
+        // The selection read from the logits' bits must re-predict the same cells as the uncertainty copy + sort it
+        // replaced, so every logit and every recorded cell (in selection order) is identical. Coarse logits rounded
+        // to quarters give exact ties in |logit| after upsampling, both signs, and exact zeros.
+        var (fine, boxes, coarse) = Scene(detections);
+        for (var i = 0; i < coarse.Length; i++)
+        {
+            coarse[i] = MathF.Round(coarse[i] * 4) / 4;
+        }
+
+        var head = new LinearBoxHead(fine.Sum(f => f.Map.Channels) + 1);
+        var options = new MaskRefineOptions(MaskMode.PointRend, points, steps) { RecordPoints = true };
+
+        using var fast = MaskRefiner.Refine(fine, boxes, coarse, 7, head, options, fullGridReference: false);
+        using var reference = MaskRefiner.Refine(fine, boxes, coarse, 7, head, options, fullGridReference: true);
+
+        Assert.True(fast.Logits.SequenceEqual(reference.Logits));
+        Assert.Equal(reference.SelectedCellsPerStep.Count, fast.SelectedCellsPerStep.Count);
+        for (var s = 0; s < reference.SelectedCellsPerStep.Count; s++)
+        {
+            Assert.Equal(reference.SelectedCellsPerStep[s], fast.SelectedCellsPerStep[s]);
+        }
+    }
+
+    [Theory]
     [InlineData(MaskMode.Coarse, 7, 0)]
     [InlineData(MaskMode.Grid, 28, 784)]
     [InlineData(MaskMode.Dense, 224, 224 * 224)]
