@@ -51,19 +51,25 @@ internal sealed class PointHeadRunner : IDisposable
             }
 
             var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
-            int offset = 0;
-            foreach (var map in _features)
-            {
-                PointSampling.SampleAtCellCenters(map, chunk, gridHeight, gridWidth, pointFeatures, offset);
-                offset += map.Channels;
-            }
-
-            // The coarse logits go last, as point_head.onnx expects (docs/model-contract.md).
-            PointSampling.SampleAtCellCenters(_coarse, chunk, gridHeight, gridWidth, pointFeatures, offset);
+            SampleInputs(chunk, gridHeight, gridWidth, pointFeatures);
             var pointLogits = logitBuffer.AsSpan(0, classes * points);
             _head.Predict(pointFeatures, points, pointLogits);
             PointScatter.Scatter(pointLogits, classes, chunk, logits, gridHeight * gridWidth);
         }
+    }
+
+    /// <summary>The head's input for each cell of <paramref name="chunk"/>: every fine map's channels, then the coarse
+    /// logits last, as point_head.onnx expects (docs/model-contract.md).</summary>
+    private void SampleInputs(ReadOnlySpan<int> chunk, int gridHeight, int gridWidth, Span<float> pointFeatures)
+    {
+        int offset = 0;
+        foreach (var map in _features)
+        {
+            PointSampling.SampleAtCellCenters(map, chunk, gridHeight, gridWidth, pointFeatures, offset);
+            offset += map.Channels;
+        }
+
+        PointSampling.SampleAtCellCenters(_coarse, chunk, gridHeight, gridWidth, pointFeatures, offset);
     }
 
     /// <summary>
@@ -80,14 +86,7 @@ internal sealed class PointHeadRunner : IDisposable
             int points = Math.Min(_capacity, cells.Length - start);
             var chunk = cells.Slice(start, points);
             var pointFeatures = featureBuffer.AsSpan(0, _head.InChannels * points);
-            int offset = 0;
-            foreach (var map in _features)
-            {
-                PointSampling.SampleAtCellCenters(map, chunk, gridHeight, gridWidth, pointFeatures, offset);
-                offset += map.Channels;
-            }
-
-            PointSampling.SampleAtCellCenters(_coarse, chunk, gridHeight, gridWidth, pointFeatures, offset);
+            SampleInputs(chunk, gridHeight, gridWidth, pointFeatures);
             var channelMajor = logitBuffer.AsSpan(0, classes * points);
             _head.Predict(pointFeatures, points, channelMajor);
             var destination = pointLogits.Slice(start * classes, points * classes);
