@@ -80,12 +80,66 @@ public sealed class InProcessJobRunnerTests
         Assert.Empty(processor.Seen);
     }
 
+    [Fact]
+    public async Task RunAsync_FinishesAfterItsDeadlineWhileTheTimerIsLate_DeadlineExceededNotOk()
+    {
+        // The deadline timer never fires here (as when a starved thread pool runs its callback late): the answer must
+        // still follow the clock, not whichever of the job and the timer got the CPU first.
+        var clock = new StalledTimerClock(DateTimeOffset.UtcNow);
+        var processor = new ClockAdvancingProcessor(clock, TimeSpan.FromSeconds(2));
+        await using var runner = new InProcessJobRunner(
+            processor, MsOptions.Create(new WorkerPoolOptions { Workers = 1, QueueCapacity = 1 }), NullLogger<InProcessJobRunner>.Instance, clock);
+
+        var call = runner.RunAsync(Request("slow"), clock.GetUtcNow().UtcDateTime.AddSeconds(1), CancellationToken.None);
+
+        var ex = await Assert.ThrowsAsync<SegmentationException>(() => call).DefaultTimeout();
+        Assert.Equal(SegmentationErrorKind.DeadlineExceeded, ex.Kind);
+        Assert.Contains("passed while it ran", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(["slow"], processor.Seen);
+    }
+
     private static DateTime Later => DateTime.UtcNow.AddMinutes(1);
 
     private static SegmentRequest Request(string id) => new() { CorrelationId = id };
 
     private static InProcessJobRunner Runner(ISegmentProcessor processor) => new(
         processor, MsOptions.Create(new WorkerPoolOptions { Workers = 1, QueueCapacity = 1 }), NullLogger<InProcessJobRunner>.Instance);
+
+    /// <summary>A clock the test moves by hand, whose timers never fire.</summary>
+    private sealed class StalledTimerClock(DateTimeOffset start) : TimeProvider
+    {
+        private long _ticks = start.UtcTicks;
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverTimer();
+
+        private sealed class NeverTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Work that takes <c>duration</c> on the test's clock and then answers OK.</summary>
+    private sealed class ClockAdvancingProcessor(StalledTimerClock clock, TimeSpan duration) : ISegmentProcessor
+    {
+        public ConcurrentBag<string> Seen { get; } = [];
+
+        public SegmentResponse Process(SegmentRequest request, CancellationToken cancellationToken)
+        {
+            Seen.Add(request.CorrelationId);
+            clock.Advance(duration);
+            return new SegmentResponse { CorrelationId = request.CorrelationId };
+        }
+    }
 
     /// <summary>Blocks every call until Release; records the ids it was given.</summary>
     private sealed class GatedProcessor : ISegmentProcessor

@@ -140,7 +140,16 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         using var process = JobTracing.Source.StartActivity("pointrend.jobs process", ActivityKind.Internal, job.Trace);
         try
         {
+            job.Start();
             var response = _processor.Process(job.Request, job.Token);
+            if (job.PastDeadline)
+            {
+                // Decided by the clock, not by the deadline timer alone: a timer callback delayed by a busy thread pool
+                // must not turn a late answer into OK after the caller was promised DEADLINE_EXCEEDED at the deadline.
+                job.Fail();
+                return job.CallerGaveUp ? "withdrawn" : "deadline";
+            }
+
             response.Timings ??= new Timings();
             response.Timings.QueueMs = queueMs;
             QueueMetrics.CountInstances(response);
@@ -165,8 +174,10 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         }
     }
 
-    private static SegmentationException DeadlineExceeded(SegmentRequest request) => new(
-        SegmentationErrorKind.DeadlineExceeded, ErrorReason.DeadlineExceeded, $"the deadline of request '{request.CorrelationId}' passed before it ran");
+    private static SegmentationException DeadlineExceeded(SegmentRequest request, bool ran = false) => new(
+        SegmentationErrorKind.DeadlineExceeded,
+        ErrorReason.DeadlineExceeded,
+        $"the deadline of request '{request.CorrelationId}' passed {(ran ? "while it ran" : "before it ran")}");
 
     public async ValueTask DisposeAsync()
     {
@@ -198,9 +209,15 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
         private readonly CancellationToken _callerToken;
         private readonly CancellationTokenRegistration _registration;
 
+        private readonly TimeProvider _time;
+        private readonly DateTimeOffset _deadlineAt;
+        private int _started;
+
         public Job(SegmentRequest request, TimeProvider time, TimeSpan remaining, CancellationToken callerToken)
         {
             Request = request;
+            _time = time;
+            _deadlineAt = time.GetUtcNow() + remaining;
             _callerToken = callerToken;
             _deadline = new CancellationTokenSource(remaining, time);
             _cts = CancellationTokenSource.CreateLinkedTokenSource(callerToken, _deadline.Token);
@@ -214,6 +231,8 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
 
         public bool CallerGaveUp => _callerToken.IsCancellationRequested;
 
+        public bool PastDeadline => _time.GetUtcNow() >= _deadlineAt;
+
         public long Enqueued { get; } = Stopwatch.GetTimestamp();
 
         /// <summary>The caller's span when it queued the job; default when it has none.</summary>
@@ -223,6 +242,9 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
 
         public TaskCompletionSource<SegmentResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>From here on a deadline is reported as passing while the job ran.</summary>
+        public void Start() => Volatile.Write(ref _started, 1);
+
         public void Fail()
         {
             if (CallerGaveUp)
@@ -231,7 +253,7 @@ public sealed partial class InProcessJobRunner : ISegmentJobRunner, IHealthCheck
             }
             else
             {
-                Completion.TrySetException(DeadlineExceeded(Request));
+                Completion.TrySetException(DeadlineExceeded(Request, ran: Volatile.Read(ref _started) == 1));
             }
         }
 
