@@ -65,20 +65,7 @@ public sealed class SecretStandIns : IDisposable
         SslOptions = new SslClientAuthenticationOptions
         {
             ClientCertificates = certificate is null ? null : [certificate],
-            RemoteCertificateValidationCallback = (_, presented, _, _) =>
-            {
-                if (presented is null)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(Authority);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-                return chain.Build(leaf);
-            },
+            RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && TestCertificates.ChainsTo(Authority, presented),
         },
     };
 

@@ -199,15 +199,7 @@ public sealed class TlsTests : IDisposable
     };
 
     /// <summary>What a client deployed with the CA's certificate does: trust exactly that CA for the server.</summary>
-    private bool TrustsTestCa(X509Certificate certificate, X509Chain? _)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
-    }
+    private bool TrustsTestCa(X509Certificate certificate, X509Chain? _) => TestCertificates.ChainsTo(_authority, certificate);
 
     private static SocketsHttpHandler Handler(X509Certificate2? clientCertificate, Func<X509Certificate, X509Chain?, bool> validateServer) => new()
     {

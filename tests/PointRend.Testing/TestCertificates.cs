@@ -32,6 +32,18 @@ public sealed class TestCertificates : IDisposable
     /// <summary>A client certificate issued by <paramref name="authority"/>, or self-signed when it is null.</summary>
     public X509Certificate2 IssueClient(X509Certificate2? authority, string name) => Issue(authority, name, ClientAuthentication, server: false);
 
+    /// <summary>What a client deployed with only <paramref name="authority"/>'s certificate checks: the presented
+    /// certificate chains to exactly that CA (no system roots, no revocation lookups offline).</summary>
+    public static bool ChainsTo(X509Certificate2 authority, X509Certificate presented)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        return chain.Build(leaf);
+    }
+
     /// <summary>The certificate with its key as a PKCS#12 file (Kestrel:Certificates:Default:Path); returns the path.</summary>
     public string WritePfx(X509Certificate2 certificate, string name, string password)
     {
