@@ -81,8 +81,9 @@ public sealed class StreamOverloadTests
         var answers = new List<SegmentStreamResponse>();
         foreach (var (frame, i) in frames.Select((f, i) => (f, i)))
         {
-            // Frame 1 has half a second of its 60 s left: less than the full (dense, ~1.6 s) run frame 0 took.
-            var age = i == 1 ? maxAge - TimeSpan.FromMilliseconds(500) : TimeSpan.Zero;
+            // Frame 1 has half of what frame 0's full (dense) run took left of its 60 s: never enough for a full run,
+            // however fast this machine is.
+            var age = i == 1 ? maxAge - TimeSpan.FromMilliseconds(answers[0].Result.Timings.TotalMs / 2) : TimeSpan.Zero;
             frame.Frame.CaptureTime = Timestamp.FromDateTime(DateTime.UtcNow - age);
             await call.RequestStream.WriteAsync(frame).DefaultTimeout();
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout()); // one at a time: nothing waits behind
