@@ -220,6 +220,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fp16-out", help="also write the best head's weights in fp16 here (training/checkpoints/...)")
+    ap.add_argument("--init", choices=["random", "shipped"], default="random",
+                    help="shipped: start from the shipped point head (then --hidden/--layers must match it: 128 x 3)")
     ap.add_argument("--assemble", metavar="HEAD", help="no training: write <out>/model.pt from HEAD (a best.pt or an fp16 head)")
     args = ap.parse_args()
     if args.assemble:
@@ -245,6 +247,8 @@ def main():
     random.seed(args.seed)
     torch.manual_seed(args.seed)
     head = PointHead(hidden=args.hidden, layers=args.layers)
+    if args.init == "shipped":
+        head.load_state_dict(model.roi_heads.point_head.state_dict())
     opt = torch.optim.AdamW(head.parameters(), lr=args.lr, weight_decay=1e-4)
     state = {"epoch": 0, "seconds": 0.0, "best": -1.0, "last_eval": 0.0}
     ckpt = os.path.join(args.out, "last.pt")
