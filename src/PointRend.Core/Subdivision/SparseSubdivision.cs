@@ -175,8 +175,8 @@ internal sealed partial class SparseSubdivision : IDisposable
         int[] chosen = ArrayPool<int>.Shared.Rent(take);
         try
         {
-            // A cell whose bound is below floor can never be eligible, so no key below floorKey is ever looked at:
-            // this is what makes a bound cheap (most cells of a fine level are proven far more certain than it).
+            // A cell whose bound is below floor can never be eligible, so no key below floorKey is ever looked at: a
+            // cell proven more certain than the bound allows costs no exact logits, which makes the bound cheap.
             uint floorKey = PointSelection.SortableKey(floor);
 
             // Round 1: every cell whose label is not proven (bound >= 0) needs its exact logits anyway; if those are
