@@ -54,7 +54,7 @@ def export(model, out, version, metrics=None):
         "features": [{"name": name, "stride": stride, "channels": c} for (name, stride), c in zip(FEATURES, model.feature_channels)],
         "point_head": {"input": "point_features", "output": "point_logits", "in_channels": in_channels},
         # Steps that take a 480x360 frame's coarse grid to at least full resolution.
-        "defaults": {"steps": default_steps((-(-360 // stride), 480 // stride), (360, 480)), "points": 4096},
+        "defaults": {"steps": default_steps((-(-360 // stride), 480 // stride), (360, 480)), "points": 4096, "max_gap": 4.5},
         "limits": {"max_steps": 6, "max_points": 262144},
         "cost": {"coarse_gmacs_480x360": round(coarse_macs(model) / 1e9, 3), "point_head_macs_per_point": head_macs_per_point(model),
                  "parameters": sum(p.numel() for p in model.parameters())},

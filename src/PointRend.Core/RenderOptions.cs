@@ -28,4 +28,18 @@ public sealed record RenderOptions(RenderMode Mode, int Steps, int PointsPerStep
     /// For tests and benchmarks that compare the two.
     /// </summary>
     public bool FullGridSteps { get; init; }
+
+    /// <summary>
+    /// The adaptive budget: a step refines only cells whose top-two logit gap (top1 - top2, the negated
+    /// uncertainty) is at most this, up to PointsPerStep of them; the others are certain enough that the point head
+    /// would rarely change their label. +infinity (the default) refines PointsPerStep cells per step as detectron2
+    /// does. Must be &gt;= 0 (not NaN); only checked in PointRend mode.
+    /// </summary>
+    public float MaxGap { get; init; } = float.PositiveInfinity;
+
+    /// <summary>
+    /// The least uncertainty (top2 - top1) a cell may have and still be refined under <paramref name="maxGap"/>;
+    /// -infinity when there is no bound, so that every cell (even one whose gap is +infinity) stays eligible.
+    /// </summary>
+    internal static float LeastUncertainty(float maxGap) => float.IsPositiveInfinity(maxGap) ? float.NegativeInfinity : -maxGap;
 }

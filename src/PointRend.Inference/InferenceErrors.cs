@@ -46,6 +46,9 @@ public static class InferenceErrors
     public static SegmentationException OutOfRange(string field, long value, long min, long max, string limitSource) => Invalid(
         ErrorReason.OptionInvalid, field, $"{field} is {value}; it must be 0 (model default) or {min}..{max} ({limitSource})");
 
+    public static SegmentationException NegativeMaxGap(float value) => Invalid(
+        ErrorReason.OptionInvalid, "options.max_gap", $"options.max_gap is {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}; it must be 0 (model default), positive, or +Infinity (no bound)");
+
     public static SegmentationException NegativeOutput(string field, int value) => Invalid(
         ErrorReason.OptionInvalid, field, $"{field} is {value}; it must be 0 (input size) or positive");
 

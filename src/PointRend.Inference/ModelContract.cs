@@ -83,9 +83,10 @@ public static class ModelContract
 
         if (m.Limits.MaxSteps < 0 || m.Limits.MaxPoints < 1
             || m.Defaults.Steps < 0 || m.Defaults.Steps > m.Limits.MaxSteps
-            || m.Defaults.Points < 1 || m.Defaults.Points > m.Limits.MaxPoints)
+            || m.Defaults.Points < 1 || m.Defaults.Points > m.Limits.MaxPoints
+            || m.Defaults.MaxGap is { } gap && !(gap > 0f))
         {
-            problems.Add($"model.json defaults (steps {m.Defaults.Steps}, points {m.Defaults.Points}) must lie within limits (max_steps {m.Limits.MaxSteps}, max_points {m.Limits.MaxPoints})");
+            problems.Add($"model.json defaults (steps {m.Defaults.Steps}, points {m.Defaults.Points}, max_gap {m.Defaults.MaxGap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}) must lie within limits (max_steps {m.Limits.MaxSteps}, max_points {m.Limits.MaxPoints}, max_gap > 0)");
         }
     }
 

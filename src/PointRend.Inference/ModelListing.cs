@@ -17,6 +17,7 @@ public static class ModelListing
                 Version = m.Version,
                 DefaultSteps = m.Defaults.Steps,
                 DefaultPoints = m.Defaults.Points,
+                DefaultMaxGap = m.Defaults.MaxGapOrInfinity,
                 MaxSteps = m.Limits.MaxSteps,
                 MaxPoints = m.Limits.MaxPoints,
                 CoarseStride = m.Coarse.Stride,

@@ -76,7 +76,12 @@ public sealed record FeatureOutput(string Name, int Stride, int Channels);
 
 public sealed record PointHeadSpec(string Input, string Output, int InChannels);
 
-public sealed record RenderDefaults(int Steps, int Points);
+/// <param name="MaxGap">RenderOptions.MaxGap when a request sets none; absent (null) = no bound.</param>
+public sealed record RenderDefaults(int Steps, int Points, float? MaxGap = null)
+{
+    /// <summary>The default bound as RenderOptions takes it (+infinity for none).</summary>
+    public float MaxGapOrInfinity => MaxGap ?? float.PositiveInfinity;
+}
 
 public sealed record RenderLimits(int MaxSteps, int MaxPoints);
 

@@ -43,6 +43,7 @@ public sealed class PointRendClientTests(ClientFixture fixture) : IClassFixture<
         var camvid = Assert.Single(models, m => m.IsDefault);
         Assert.Equal("camvid", camvid.Name);
         Assert.True(camvid.MaxPoints >= camvid.DefaultPoints && camvid.DefaultPoints > 0);
+        Assert.True(camvid.DefaultMaxGap > 0, $"default_max_gap is {camvid.DefaultMaxGap}; the model's bound (or +Infinity for none) must be positive");
     }
 
     [Fact]

@@ -22,17 +22,23 @@ public class SparseSubdivisionTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void SparseSteps_SelectTheSameCells_AndGiveTheSameLabelsAndLogits_AsFullGridSteps(
-        int seed, int classes, int height, int width, int steps, int points, int rowsLess, bool quantised)
+        int seed, int classes, int height, int width, int steps, int points, int rowsLess, bool quantised) =>
+        AssertSameAsFullGrid(seed, classes, height, width, steps, points, rowsLess, quantised, float.PositiveInfinity);
+
+    /// <summary>Sparse and full-grid steps with RenderOptions.MaxGap = maxGap: same cells per step, labels, logits, points.</summary>
+    internal static void AssertSameAsFullGrid(
+        int seed, int classes, int height, int width, int steps, int points, int rowsLess, bool quantised, float maxGap)
     {
         var coarse = quantised ? Blocky(classes, height, width, seed) : Maps.Random(classes, height, width, seed);
         FeatureMap[] features = [Maps.Random(2, height * 2, width * 2, seed + 100), Maps.Random(1, height * 4, width * 4, seed + 200)];
         var head = new QuantisingHead(3 + classes, classes, quantised ? 0.5f : 0f);
         int outHeight = (height << steps) - rowsLess;
         int outWidth = (width << steps) + (rowsLess < 0 ? 5 : 0);
-        var options = new RenderOptions(RenderMode.PointRend, steps, points, outHeight, outWidth) { RecordPoints = true };
+        var options = new RenderOptions(RenderMode.PointRend, steps, points, outHeight, outWidth) { RecordPoints = true, MaxGap = maxGap };
 
         using var full = SubdivisionRenderer.Render(coarse, features, head, options with { FullGridSteps = true });
         using var sparse = SubdivisionRenderer.Render(coarse, features, head, options);
+        using var fullUnrecorded = SubdivisionRenderer.Render(coarse, features, head, options with { FullGridSteps = true, RecordPoints = false });
         using var sparseUnrecorded = SubdivisionRenderer.Render(coarse, features, head, options with { RecordPoints = false });
 
         Assert.Equal(full.StepGrids, sparse.StepGrids);
@@ -55,7 +61,10 @@ public class SparseSubdivisionTests
         // Labels come without the logits; reading them builds the same floats as the full-grid render.
         Assert.Equal(full.Logits.ToArray(), sparse.Logits.ToArray());
         Assert.Equal(full.Logits.ToArray(), sparseUnrecorded.Logits.ToArray());
+        Assert.Equal(full.Logits.ToArray(), fullUnrecorded.Logits.ToArray());
         Assert.Equal(full.PointsRefined, sparseUnrecorded.PointsRefined);
+        Assert.Equal(full.PointsRefined, fullUnrecorded.PointsRefined);
+        Assert.Equal(full.SelectedCellsPerStep.Sum(c => c.Length), full.PointsRefined);
     }
 
     [Fact]

@@ -42,6 +42,29 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
         Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has {m.Features[0].Channels} channels; model.json says 64", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-1f)]
+    [InlineData(float.NaN)]
+    public void Check_MaxGapDefaultNotPositive_IsAProblem(float maxGap)
+    {
+        var m = fixture.CamVid.Manifest;
+
+        var problems = CheckAgainstShippedSessions(m with { Defaults = m.Defaults with { MaxGap = maxGap } });
+
+        var problem = Assert.Single(problems);
+        Assert.Contains("max_gap > 0", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CamVid_DefaultBound_IsTheAdaptiveBudget_AndNoneMeansInfinity()
+    {
+        var m = fixture.CamVid.Manifest;
+
+        Assert.True(m.Defaults.MaxGap is > 0f, "model.json defaults.max_gap (the adaptive budget of issue 12) is missing");
+        Assert.Equal(float.PositiveInfinity, (m.Defaults with { MaxGap = null }).MaxGapOrInfinity);
+    }
+
     [Fact]
     public void Check_MissingOutputName_ListsGraphOutputs()
     {

@@ -16,6 +16,7 @@ public sealed class CommonOptions
     public Option<string?> Model { get; } = new("--model") { Description = "model name (default: the server's default model)" };
     public Option<int> Steps { get; } = new("--steps") { Description = "subdivision steps (0 = model default)" };
     public Option<int> Points { get; } = new("--points") { Description = "points per step (0 = model default)" };
+    public Option<float> MaxGap { get; } = CreateMaxGapOption();
     public Option<string> PointHead { get; } = CreatePointHeadOption();
 
     public void AddTo(Command command)
@@ -26,6 +27,7 @@ public sealed class CommonOptions
         command.Options.Add(Model);
         command.Options.Add(Steps);
         command.Options.Add(Points);
+        command.Options.Add(MaxGap);
         command.Options.Add(PointHead);
     }
 
@@ -46,6 +48,32 @@ public sealed class CommonOptions
             Mode = mode,
             SubdivisionSteps = result.GetValue(Steps),
             PointsPerStep = result.GetValue(Points),
+            MaxGap = result.GetValue(MaxGap),
+        };
+    }
+
+    private static Option<float> CreateMaxGapOption()
+    {
+        // Parsed here rather than by the option's default float parser so "inf" works and the culture cannot matter.
+        return new Option<float>("--max-gap")
+        {
+            Description = "refine only cells whose top-two logit gap is at most this (0 = model default, inf = no bound)",
+            CustomParser = r =>
+            {
+                string text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (text is "inf" or "infinity" or "none")
+                {
+                    return float.PositiveInfinity;
+                }
+
+                if (float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float value) && value >= 0f)
+                {
+                    return value;
+                }
+
+                r.AddError($"--max-gap is '{text}'; it takes a number >= 0 (0 = model default) or inf (no bound)");
+                return 0f;
+            },
         };
     }
 

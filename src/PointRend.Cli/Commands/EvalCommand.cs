@@ -74,6 +74,6 @@ public static class EvalCommand
 
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine($"mode {report.Mode}, {report.Images} images, {report.Backend}");
-        AnsiConsole.WriteLine($"mIoU {report.MeanIoU:F2}  trimap mIoU (8 px) {report.TrimapMeanIoU:F2}  BF {report.BoundaryF1:F2}  {report.MsPerImage:F1} ms/image");
+        AnsiConsole.WriteLine($"mIoU {report.MeanIoU:F2}  trimap mIoU (8 px) {report.TrimapMeanIoU:F2}  BF {report.BoundaryF1:F2}  {report.MsPerImage:F1} ms/image  {report.PointsPerImage:F0} points/image");
     }
 }

@@ -7,7 +7,11 @@ using StbImageSharp;
 namespace PointRend.Cli.Evaluation;
 
 public sealed record EvaluationReport(string Mode, string Backend, int Images, double MeanIoU, double TrimapMeanIoU,
-    double BoundaryF1, IReadOnlyList<double> PerClassIoU, IReadOnlyList<string> ClassNames, double MsPerImage);
+    double BoundaryF1, IReadOnlyList<double> PerClassIoU, IReadOnlyList<string> ClassNames, double MsPerImage)
+{
+    /// <summary>Mean SegmentResponse.points_refined per image: what an adaptive budget (max_gap) saves.</summary>
+    public double PointsPerImage { get; init; }
+}
 
 /// <summary>Segments every pair through a backend and accumulates the confusion over the whole split.</summary>
 public static class DatasetEvaluator
@@ -22,6 +26,7 @@ public static class DatasetEvaluator
         var requestOptions = options.Clone();
         requestOptions.Outputs = new OutputSelection { ClassRaw = true };
         var elapsed = TimeSpan.Zero;
+        long points = 0;
         foreach (var pair in pairs)
         {
             var request = new SegmentRequest
@@ -32,6 +37,7 @@ public static class DatasetEvaluator
             var started = Stopwatch.GetTimestamp();
             var response = await backend.SegmentAsync(request, cancellationToken);
             elapsed += Stopwatch.GetElapsedTime(started);
+            points += response.PointsRefined;
             var truth = ImageResult.FromMemory(await File.ReadAllBytesAsync(pair.LabelPath, cancellationToken), ColorComponents.Grey);
             if (truth.Width != response.Width || truth.Height != response.Height)
             {
@@ -47,6 +53,9 @@ public static class DatasetEvaluator
         // Core reports fractions; people read CamVid numbers in percent.
         return new EvaluationReport(requestOptions.Mode.ToString().ToLowerInvariant(), backend.Description, pairs.Count, 100 * report.MeanIoU,
             100 * report.TrimapMeanIoU, 100 * report.BoundaryF1, report.PerClassIoU.Select(v => 100 * v).ToList(), model.Classes.Select(c => c.Name).ToList(),
-            pairs.Count == 0 ? 0 : elapsed.TotalMilliseconds / pairs.Count);
+            pairs.Count == 0 ? 0 : elapsed.TotalMilliseconds / pairs.Count)
+        {
+            PointsPerImage = pairs.Count == 0 ? 0 : (double)points / pairs.Count,
+        };
     }
 }

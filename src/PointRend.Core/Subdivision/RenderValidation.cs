@@ -21,6 +21,7 @@ internal static class RenderValidation
         {
             Range(options.Steps, 0, SubdivisionRenderer.MaxSteps, "RenderOptions.Steps");
             Range(options.PointsPerStep, 1, int.MaxValue, "RenderOptions.PointsPerStep");
+            AtLeastZero(options.MaxGap, "RenderOptions.MaxGap");
         }
 
         CheckMap(coarse, "coarse");
@@ -72,6 +73,15 @@ internal static class RenderValidation
         {
             string limit = max == int.MaxValue ? $">= {min}" : $"in {min}..{max}";
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be {limit}; got {value}.");
+        }
+    }
+
+    private static void AtLeastZero(float value, string name)
+    {
+        // Written so NaN fails too: no comparison with NaN is true.
+        if (!(value >= 0f))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be >= 0 (+infinity for no bound); got {value}.");
         }
     }
 

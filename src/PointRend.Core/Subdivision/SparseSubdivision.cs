@@ -76,6 +76,7 @@ internal sealed partial class SparseSubdivision : IDisposable
             var recorded = options.RecordPoints ? new List<int[]>(options.Steps) : null;
             var grids = new List<(int Height, int Width)>(options.Steps);
             int refined = 0;
+            float floor = RenderOptions.LeastUncertainty(options.MaxGap);
             long largestStep = Math.Min(options.PointsPerStep, ((long)coarse.Height << options.Steps) * (coarse.Width << options.Steps));
             using var runner = new PointHeadRunner(coarse, features, head, (int)Math.Min(largestStep, SubdivisionRenderer.MaxPointsPerPredict));
             for (int step = 1; step <= options.Steps; step++)
@@ -94,16 +95,20 @@ internal sealed partial class SparseSubdivision : IDisposable
 
                 int[] selected = ArrayPool<int>.Shared.Rent(take);
                 float[] predicted = ArrayPool<float>.Shared.Rent(take * classes);
-                replay.AddStep(selected, predicted, take);
-                Select(level, step, take, selected, recorded);
-                runner.PredictCellMajor(selected.AsSpan(0, take), height, width, predicted);
-                if (!Overwrite(level, selected.AsSpan(0, take), predicted))
+                int index = replay.AddStep(selected, predicted, 0);
+                int count = Select(level, step, take, floor, selected, recorded);
+                replay.SetCount(index, count);
+                if (count > 0)
                 {
-                    replay.Dispose();
-                    return null;
+                    runner.PredictCellMajor(selected.AsSpan(0, count), height, width, predicted);
+                    if (!Overwrite(level, selected.AsSpan(0, count), predicted))
+                    {
+                        replay.Dispose();
+                        return null;
+                    }
                 }
 
-                refined += take;
+                refined += count;
                 grids.Add((height, width));
             }
 
@@ -146,13 +151,14 @@ internal sealed partial class SparseSubdivision : IDisposable
     }
 
     /// <summary>
-    /// The take most uncertain cells of <paramref name="level"/>, ascending, into selected; recorded (if not null)
-    /// gets them in the contract order (most uncertain first, then lower index).
+    /// The (at most) take most uncertain cells of <paramref name="level"/> whose exact uncertainty is at least floor,
+    /// ascending, into selected; returns how many. recorded (if not null) gets them in the contract order (most
+    /// uncertain first, then lower index).
     /// </summary>
-    private void Select(SparseLevel level, int step, int take, int[] selected, List<int[]>? recorded)
+    private int Select(SparseLevel level, int step, int take, float floor, int[] selected, List<int[]>? recorded)
     {
         int cells = level.Cells;
-        if (take == cells)
+        if (take == cells && floor == float.NegativeInfinity)
         {
             for (int i = 0; i < cells; i++)
             {
@@ -160,7 +166,7 @@ internal sealed partial class SparseSubdivision : IDisposable
             }
 
             recorded?.Add(RecordedOrder(step, selected.AsSpan(0, take)));
-            return;
+            return take;
         }
 
         PropagateBounds(_levels[step - 1], level);
@@ -169,47 +175,66 @@ internal sealed partial class SparseSubdivision : IDisposable
         int[] chosen = ArrayPool<int>.Shared.Rent(take);
         try
         {
+            // A cell whose bound is below floor can never be eligible, so no key below floorKey is ever looked at: a
+            // cell proven more certain than the bound allows costs no exact logits, which makes the bound cheap.
+            uint floorKey = PointSelection.SortableKey(floor);
+
             // Round 1: every cell whose label is not proven (bound >= 0) needs its exact logits anyway; if those are
             // fewer than take, the cells in the top histogram bins of the bounds holding at least take cells.
-            uint firstKey = PointSelection.SortableKey(0f);
-            int n = Candidates(level, step, firstKey, cellsBuffer, uncertainty);
+            uint firstKey = Math.Max(PointSelection.SortableKey(0f), floorKey);
+            int n = Candidates(level, step, firstKey, floor, cellsBuffer, uncertainty);
             if (n < take)
             {
-                firstKey = TopBinsKey(level, take);
-                n = Candidates(level, step, firstKey, cellsBuffer, uncertainty);
+                firstKey = Math.Max(TopBinsKey(level, take), floorKey);
+                n = Candidates(level, step, firstKey, floor, cellsBuffer, uncertainty);
             }
 
-            PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), take, chosen);
-            uint threshold = uint.MaxValue;
-            for (int p = 0; p < take; p++)
+            int count = Math.Min(take, n);
+            if (count > 0)
             {
-                threshold = Math.Min(threshold, PointSelection.SortableKey(uncertainty[chosen[p]]));
+                PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), count, chosen);
             }
 
             // Every cell left out has a key below firstKey. If the take-th exact uncertainty is below firstKey too,
             // round 2 takes every cell whose bound reaches it; the take-th can then only rise, so one round is enough.
-            if (threshold < firstKey)
+            // Fewer than take eligible cells: round 2 takes every cell whose bound reaches floor, i.e. all of them.
+            uint threshold = count < take ? floorKey : uint.MaxValue;
+            for (int p = 0; p < count; p++)
             {
-                n = Candidates(level, step, threshold, cellsBuffer, uncertainty);
-                PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), take, chosen);
+                threshold = Math.Min(threshold, PointSelection.SortableKey(uncertainty[chosen[p]]));
             }
 
-            for (int p = 0; p < take; p++)
+            if (threshold < firstKey)
+            {
+                n = Candidates(level, step, threshold, floor, cellsBuffer, uncertainty);
+                count = Math.Min(take, n);
+                if (count > 0)
+                {
+                    PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, n), count, chosen);
+                }
+            }
+
+            for (int p = 0; p < count; p++)
             {
                 selected[p] = cellsBuffer[chosen[p]];
             }
 
             if (recorded is not null)
             {
-                PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, n), take, chosen);
-                var order = new int[take];
-                for (int p = 0; p < take; p++)
+                var order = new int[count];
+                if (count > 0)
                 {
-                    order[p] = cellsBuffer[chosen[p]];
+                    PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, n), count, chosen);
+                    for (int p = 0; p < count; p++)
+                    {
+                        order[p] = cellsBuffer[chosen[p]];
+                    }
                 }
 
                 recorded.Add(order);
             }
+
+            return count;
         }
         finally
         {
@@ -248,8 +273,11 @@ internal sealed partial class SparseSubdivision : IDisposable
         }
     }
 
-    /// <summary>Cells with SortableKey(bound) &gt;= minKey, in raster order, with their exact uncertainty.</summary>
-    private int Candidates(SparseLevel level, int step, uint minKey, int[] cells, float[] uncertainty)
+    /// <summary>
+    /// Cells with SortableKey(bound) &gt;= minKey and an exact uncertainty &gt;= floor, in raster order, with their
+    /// exact uncertainty.
+    /// </summary>
+    private int Candidates(SparseLevel level, int step, uint minKey, float floor, int[] cells, float[] uncertainty)
     {
         // key(v) >= minKey exactly when v >= the float whose key is minKey (keys are monotone), so whole vectors of
         // bounds can be skipped with one comparison.
@@ -281,6 +309,11 @@ internal sealed partial class SparseSubdivision : IDisposable
                 {
                     int slot = Ensure(step, cell);
                     (labels[cell], bound[cell]) = LabelAndUncertainty(level.Store.AsSpan(slot * level.Stride, _classes));
+                }
+
+                if (!(bound[cell] >= floor))
+                {
+                    continue;
                 }
 
                 cells[n] = cell;

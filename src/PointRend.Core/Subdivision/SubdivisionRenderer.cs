@@ -96,6 +96,7 @@ public static class SubdivisionRenderer
         var recorded = options.RecordPoints ? new List<int[]>(options.Steps) : null;
         var grids = new List<(int Height, int Width)>(options.Steps);
         int refined = 0;
+        float floor = RenderOptions.LeastUncertainty(options.MaxGap);
         float[]? current = Rent(classes * height * width);
         try
         {
@@ -110,7 +111,7 @@ public static class SubdivisionRenderer
                 current = next;
                 height *= 2;
                 width *= 2;
-                int selected = RefineStep(runner, current, classes, height, width, options.PointsPerStep, recorded);
+                int selected = RefineStep(runner, current, classes, height, width, options.PointsPerStep, floor, recorded);
                 refined += selected;
                 grids.Add((height, width));
             }
@@ -135,8 +136,11 @@ public static class SubdivisionRenderer
         }
     }
 
-    /// <summary>One subdivision step on already upsampled logits: uncertainty, select, predict, overwrite.</summary>
-    private static int RefineStep(PointHeadRunner runner, float[] logits, int classes, int height, int width, int points, List<int[]>? recorded)
+    /// <summary>
+    /// One subdivision step on already upsampled logits: uncertainty, select, drop the cells less uncertain than
+    /// floor, predict, overwrite.
+    /// </summary>
+    private static int RefineStep(PointHeadRunner runner, float[] logits, int classes, int height, int width, int points, float floor, List<int[]>? recorded)
     {
         int cells = height * width;
         int take = Math.Min(points, cells);
@@ -153,8 +157,28 @@ public static class SubdivisionRenderer
             int count = recorded is null
                 ? PointSelection.SelectUncertainCells(uncertainty.AsSpan(0, cells), take, selected)
                 : PointSelection.SelectMostUncertain(uncertainty.AsSpan(0, cells), take, selected);
+            if (floor != float.NegativeInfinity)
+            {
+                // Dropping the chosen cells below floor equals choosing among the eligible cells only (they are an
+                // upper set of the uncertainty, ties included), and keeps either order.
+                int kept = 0;
+                for (int p = 0; p < count; p++)
+                {
+                    if (uncertainty[selected[p]] >= floor)
+                    {
+                        selected[kept++] = selected[p];
+                    }
+                }
+
+                count = kept;
+            }
+
             var chosen = selected.AsSpan(0, count);
-            runner.PredictAndScatter(chosen, height, width, logits);
+            if (count > 0)
+            {
+                runner.PredictAndScatter(chosen, height, width, logits);
+            }
+
             recorded?.Add(chosen.ToArray());
             return count;
         }

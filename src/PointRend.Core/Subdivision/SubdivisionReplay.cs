@@ -27,7 +27,15 @@ internal sealed class SubdivisionReplay : IDisposable
     }
 
     /// <summary>Takes ownership of two pooled arrays: ascending cells and their logits, cell-major (K per cell).</summary>
-    public void AddStep(int[] cells, float[] logits, int count) => _steps.Add((cells, logits, count));
+    /// Returns the step's index for <see cref="SetCount"/>.
+    public int AddStep(int[] cells, float[] logits, int count)
+    {
+        _steps.Add((cells, logits, count));
+        return _steps.Count - 1;
+    }
+
+    /// <summary>How many of the step's cells were refined, once selection (which a bound on the gap can cut short) knows.</summary>
+    public void SetCount(int index, int count) => _steps[index] = (_steps[index].Cells, _steps[index].Logits, count);
 
     /// <summary>A pooled K x outHeight x outWidth buffer the caller owns.</summary>
     public float[] Materialise(int outHeight, int outWidth)

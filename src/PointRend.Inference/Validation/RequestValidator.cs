@@ -20,6 +20,11 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
         var o = options ?? new SegmentOptions();
         if (models.FindInstance(o.Model) is { } instance)
         {
+            if (o.MaxGap != 0f)
+            {
+                throw InferenceErrors.TaskMismatch("options.max_gap", $"options.max_gap is for semantic models and '{instance.Name}' is an instance model; ListModels gives each model's task");
+            }
+
             return InstanceRules.Validate(instance, o, Probe(image));
         }
 
@@ -41,6 +46,11 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
         if (o.PointsPerStep < 0 || o.PointsPerStep > max.MaxPoints)
         {
             throw InferenceErrors.OutOfRange("options.points_per_step", o.PointsPerStep, 1, max.MaxPoints, $"model '{model.Name}' limits.max_points");
+        }
+
+        if (!(o.MaxGap >= 0f))
+        {
+            throw InferenceErrors.NegativeMaxGap(o.MaxGap);
         }
 
         if (o.OutputWidth < 0)
@@ -65,7 +75,7 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
 
         var steps = o.SubdivisionSteps == 0 ? StepsToReach(model, model.Defaults.Steps, width, height, outW, outH) : o.SubdivisionSteps;
         var points = o.PointsPerStep == 0 ? model.Defaults.Points : o.PointsPerStep;
-        var render = new RenderOptions(mode, steps, points, outH, outW);
+        var render = new RenderOptions(mode, steps, points, outH, outW) { MaxGap = o.MaxGap == 0f ? model.Defaults.MaxGapOrInfinity : o.MaxGap };
         return new RequestPlan(model.Name, render, null, width, height, RequestCost.Of(render, width, height, tile));
     }
 
