@@ -57,29 +57,65 @@ public sealed class MlpBoxPointHead : IBoxPointHead
             return;
         }
 
-        PredictInParallel(pointFeatures, detections, points, pointLogits);
+        PredictInParallel(pointFeatures, detections, points, default, pointLogits);
+    }
+
+    /// <summary>Only the first counts[r] points of detection r are computed (padding costs nothing).</summary>
+    public void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(counts.Length, detections);
+        int block = InChannels * points;
+        if (pointFeatures.Length < (long)detections * block || pointLogits.Length < (long)detections * points)
+        {
+            throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {detections} x {points} points need {(long)detections * block} and {(long)detections * points}.");
+        }
+
+        if (Threads == 1 || detections < 2)
+        {
+            for (int r = 0; r < detections; r++)
+            {
+                Head.PredictFirst(pointFeatures.Slice(r * block, block), points, counts[r], pointLogits.Slice(r * points, points));
+            }
+
+            return;
+        }
+
+        PredictInParallel(pointFeatures, detections, points, counts, pointLogits);
     }
 
     /// <summary>
     /// One detection per iteration, claimed dynamically: when the machine is busy and the second thread starts late,
     /// the caller takes the remaining detections itself instead of waiting for a fixed half.
     /// </summary>
-    private unsafe void PredictInParallel(ReadOnlySpan<float> pointFeatures, int detections, int points, Span<float> pointLogits)
+    private unsafe void PredictInParallel(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits)
     {
         // Spans cannot reach another thread; the buffers stay pinned until Parallel.For has returned.
         fixed (float* features = pointFeatures)
         fixed (float* logits = pointLogits)
+        fixed (int* firsts = counts)
         {
-            var job = new Job(Head, features, logits, points);
+            var job = new Job(Head, features, logits, firsts, points);
             Parallel.For(0, detections, _parallel, job.Run);
         }
     }
 
-    private sealed unsafe class Job(MlpPointHead head, float* features, float* logits, int points)
+    /// <param name="counts">Null: every point of each detection; else detection r's first counts[r].</param>
+    private sealed unsafe class Job(MlpPointHead head, float* features, float* logits, int* counts, int points)
     {
         private readonly int _block = head.InChannels * points;
 
-        public void Run(int r) =>
-            head.Predict(new ReadOnlySpan<float>(features + ((long)r * _block), _block), points, new Span<float>(logits + ((long)r * points), points));
+        public void Run(int r)
+        {
+            var input = new ReadOnlySpan<float>(features + ((long)r * _block), _block);
+            var output = new Span<float>(logits + ((long)r * points), points);
+            if (counts is null)
+            {
+                head.Predict(input, points, output);
+            }
+            else
+            {
+                head.PredictFirst(input, points, counts[r], output);
+            }
+        }
     }
 }
