@@ -25,32 +25,43 @@ public static partial class BoxPointSampling
     {
         var map = fine.Map;
         Check(map, boxes.Length, cells, points, pointFeatures, totalChannels, channelOffset);
-        int[] taps = ArrayPool<int>.Shared.Rent(4 * points);
-        float[] weights = ArrayPool<float>.Shared.Rent(4 * points);
+        int detections = boxes.Length;
+        int[] taps = ArrayPool<int>.Shared.Rent(Math.Max(1, 4 * points * detections));
+        float[] weights = ArrayPool<float>.Shared.Rent(Math.Max(1, 4 * points * detections));
         try
         {
             float scaleX = map.Width * fine.Stride;
             float scaleY = map.Height * fine.Stride;
             var data = map.Data.Span;
             int plane = map.PlaneSize;
-            for (int r = 0; r < boxes.Length; r++)
+            int perDetection = 4 * points;
+            for (int r = 0; r < detections; r++)
             {
                 var box = boxes[r];
                 SetBoxTaps(cells.Slice(r * points, points), gridHeight, gridWidth, box.X0, box.X1 - box.X0, scaleX, box.Y0, box.Y1 - box.Y0, scaleY,
-                    map.Height, map.Width, taps.AsSpan(0, 4 * points), weights.AsSpan(0, 4 * points));
+                    map.Height, map.Width, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection));
+            }
 
-                // Four planes per pass over the taps: the 32 bytes of taps and weights per point are read once for
-                // four channels instead of once for each (the channel loop is bound by loads, not arithmetic).
-                int c = 0;
-                var rows = pointFeatures.Slice(((r * totalChannels) + channelOffset) * points, map.Channels * points);
-                for (; c <= map.Channels - 4; c += 4)
+            // Four planes per pass over the taps: the 32 bytes of taps and weights per point are read once for four
+            // channels instead of once for each (the channel loop is bound by loads, not arithmetic). Channels outside,
+            // detections inside: the four planes stay in cache while every detection reads them.
+            int c = 0;
+            for (; c <= map.Channels - 4; c += 4)
+            {
+                var planes = data.Slice(c * plane, 4 * plane);
+                for (int r = 0; r < detections; r++)
                 {
-                    Gather4(data.Slice(c * plane, 4 * plane), plane, taps, weights, rows.Slice(c * points, 4 * points), points);
+                    var rows = pointFeatures.Slice((((r * totalChannels) + channelOffset + c) * points), 4 * points);
+                    Gather4(planes, plane, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection), rows, points);
                 }
+            }
 
-                for (; c < map.Channels; c++)
+            for (; c < map.Channels; c++)
+            {
+                for (int r = 0; r < detections; r++)
                 {
-                    Gather(data.Slice(c * plane, plane), taps, weights, rows.Slice(c * points, points));
+                    Gather(data.Slice(c * plane, plane), taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection),
+                        pointFeatures.Slice(((r * totalChannels) + channelOffset + c) * points, points));
                 }
             }
         }
