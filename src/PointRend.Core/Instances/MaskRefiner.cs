@@ -158,7 +158,8 @@ public static class MaskRefiner
             }
 
             // Ragged counts: one call still takes P = the largest count for every detection; a shorter detection's
-            // extra points repeat its last cell (the same logit lands on the same cell twice).
+            // extra points repeat its last (largest) cell so they sort behind its own, and are neither predicted by
+            // the MLP nor scattered.
             int most = 0;
             for (int r = 0; r < detections; r++)
             {
