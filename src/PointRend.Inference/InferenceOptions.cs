@@ -28,6 +28,13 @@ public sealed class InferenceOptions
     /// </summary>
     public string PointHead { get; set; } = "mlp";
 
+    /// <summary>
+    /// Instance models: <see cref="Core.Instances.MaskRefineOptions.RefineBound"/> for every PointRend request (each
+    /// step re-predicts only cells with |logit| below it, at most N). 0 (default) = off, the reference algorithm.
+    /// An experiment knob for issue 12's quality/cost table, not a serving setting.
+    /// </summary>
+    public float InstanceRefineBound { get; set; }
+
     /// <summary>Largest input image in pixels (width x height), checked on the header before decoding. Default 16 777 216 (4096 x 4096).</summary>
     /// <remarks>SegmentTiled accepts images up to this size and splits them. An untiled request costs about 150 bytes per
     /// input pixel (RGB8, float input, stride-1 and stride-4 features), so lower it where memory is tight.</remarks>
@@ -65,6 +72,11 @@ public sealed class InferenceOptions
         if (IntraOpThreads < 0)
         {
             yield return $"{SectionName}:{nameof(IntraOpThreads)} is {IntraOpThreads}; it must be 0 (ORT default) or more";
+        }
+
+        if (!(InstanceRefineBound >= 0f && float.IsFinite(InstanceRefineBound)))
+        {
+            yield return $"{SectionName}:{nameof(InstanceRefineBound)} is {InstanceRefineBound}; it must be 0 (off) or a positive |logit|";
         }
 
         if (PointHead is not ("mlp" or "onnx"))

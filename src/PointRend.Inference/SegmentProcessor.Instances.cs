@@ -21,7 +21,13 @@ public sealed partial class SegmentProcessor
 
         using var runOptions = new RunOptions();
         using var terminate = ct.Register(static s => ((RunOptions)s!).Terminate = true, runOptions);
-        using var result = InstanceEngine.Run(model, image.Rgb.Span, image.Width, image.Height, plan.Instance!, runOptions, _options.PointHead == "onnx");
+        var instance = plan.Instance!;
+        if (_options.InstanceRefineBound > 0f && instance.Refine.Mode == Core.Instances.MaskMode.PointRend)
+        {
+            instance = instance with { Refine = instance.Refine with { RefineBound = _options.InstanceRefineBound } };
+        }
+
+        using var result = InstanceEngine.Run(model, image.Rgb.Span, image.Width, image.Height, instance, runOptions, _options.PointHead == "onnx");
         ct.ThrowIfCancellationRequested();
 
         var encodeStart = Stopwatch.GetTimestamp();

@@ -47,7 +47,12 @@ public static class InstanceBench
         var heads = new List<(string Name, IBoxPointHead Head)>();
         if (model.MlpHead is { } mlp)
         {
-            heads.Add(($"SIMD MLP ({MlpPointHead.InstructionSet})", mlp));
+            // The engine's MLP shares a call's detections among ORT's intra-op thread count; one thread for comparison.
+            heads.Add(($"SIMD MLP ({MlpPointHead.InstructionSet}, {mlp.Threads} threads)", mlp));
+            if (mlp.Threads > 1)
+            {
+                heads.Add(($"SIMD MLP ({MlpPointHead.InstructionSet}, 1 thread)", new MlpBoxPointHead(mlp.Head, 1)));
+            }
         }
 
         heads.Add(("ONNX Runtime", new OnnxBoxPointHead(model, runOptions)));

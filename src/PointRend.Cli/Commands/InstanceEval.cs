@@ -27,6 +27,11 @@ public sealed class InstanceEval
         DefaultValueFactory = _ => "val",
     };
 
+    public Option<float> RefineBound { get; } = new("--refine-bound")
+    {
+        Description = "instance models, in-process only: PointRend steps re-predict only cells with |logit| below this (at most --points); 0 = off (the reference algorithm). An issue-12 experiment",
+    };
+
     public InstanceOptions Instance { get; } = new();
 
     public void AddTo(Command command)
@@ -35,6 +40,7 @@ public sealed class InstanceEval
         command.Options.Add(Masks);
         command.Options.Add(Compare);
         command.Options.Add(Split);
+        command.Options.Add(RefineBound);
         // COCO scores every detection (up to 100): the graph's own 0.05 cut is the only one.
         Instance.AddTo(command, defaultScoreThreshold: 0f);
     }
@@ -46,7 +52,14 @@ public sealed class InstanceEval
         var samples = PennFudanSplit.FromDirectories(imagesDir, masks, result.GetValue(Split)!, limit);
         var request = Instance.ToRequest(result, common, mode);
         MaskMode[] modes = result.GetValue(Compare) ? [MaskMode.Coarse, MaskMode.Grid, MaskMode.PointRend] : [request.Mode];
-        await using var backend = InstanceBackends.Open(common.Connection(result), result.GetValue(common.Models), result.GetValue(common.Provider)!);
+        var bound = result.GetValue(RefineBound);
+        var connection = common.Connection(result);
+        if (bound != 0f && connection is not null)
+        {
+            throw new ArgumentException("--refine-bound applies to the in-process engine only; drop --server");
+        }
+
+        await using var backend = InstanceBackends.Open(connection, result.GetValue(common.Models), result.GetValue(common.Provider)!, o => o.InstanceRefineBound = bound);
         InstanceEvaluationReport? report = null;
         if (json)
         {

@@ -1,4 +1,5 @@
 using PointRend.Cli.Backends;
+using PointRend.Inference;
 
 namespace PointRend.Cli.Instances;
 
@@ -14,6 +15,6 @@ public interface IInstanceBackend : IAsyncDisposable
 public static class InstanceBackends
 {
     /// <summary>Through a gateway when <paramref name="server"/> is given, else through the SegmentProcessor in-process.</summary>
-    public static IInstanceBackend Open(ServerConnection? server, string? modelsPath, string provider) =>
-        new InstanceClient(SegmentBackends.Open(server, modelsPath, provider));
+    public static IInstanceBackend Open(ServerConnection? server, string? modelsPath, string provider, Action<InferenceOptions>? configure = null) =>
+        new InstanceClient(SegmentBackends.Open(server, modelsPath, provider, configure));
 }

@@ -36,7 +36,9 @@ internal sealed class BoxPointPredictor : IDisposable
     /// One point-head call for detections [first, first + count), P cells each (cells[r * P + p] for the r-th of
     /// them), then their logits overwrite those cells in grids (all R detections, m x m each).
     /// </summary>
-    public void PredictAndScatter(int first, int count, ReadOnlySpan<int> cells, int points, int resolution, Span<float> grids)
+    /// <param name="counts">Empty, or per detection of the run how many of its P cells are its own (0: skip its scatter;
+    /// the rest repeat one of its cells); <see cref="Predicted"/> then counts only those.</param>
+    public void PredictAndScatter(int first, int count, ReadOnlySpan<int> cells, int points, int resolution, Span<float> grids, ReadOnlySpan<int> counts = default)
     {
         int total = count * points;
         int channels = _head.InChannels;
@@ -64,16 +66,43 @@ internal sealed class BoxPointPredictor : IDisposable
         BoxPointSampling.SampleBoxMaps(
             _coarse.Span.Slice(first * plane, count * plane), _coarseResolution, count, sorted, points, resolution, resolution, features, channels, offset);
         var logits = _logits.AsSpan(0, total);
-        _head.Predict(features, count, points, logits);
-        Predicted += total;
+        if (counts.IsEmpty)
+        {
+            _head.Predict(features, count, points, logits);
+        }
+        else
+        {
+            _head.Predict(features, count, points, counts, logits);
+        }
+
+        if (counts.IsEmpty)
+        {
+            Predicted += total;
+        }
+        else
+        {
+            foreach (int n in counts)
+            {
+                Predicted += n;
+            }
+        }
 
         int cellsPerGrid = resolution * resolution;
         for (int r = 0; r < count; r++)
         {
+            if (!counts.IsEmpty && counts[r] == 0)
+            {
+                continue;
+            }
+
             var grid = grids.Slice((first + r) * cellsPerGrid, cellsPerGrid);
             var own = sorted.Slice(r * points, points);
             var values = logits.Slice(r * points, points);
-            for (int p = 0; p < points; p++)
+
+            // Ragged: the first counts[r] sorted cells are the detection's own (its padding repeats its last,
+            // largest cell, so it sorts behind them) and only their logits were computed.
+            int owned = counts.IsEmpty ? points : counts[r];
+            for (int p = 0; p < owned; p++)
             {
                 grid[own[p]] = values[p];
             }

@@ -13,7 +13,7 @@ using System.Runtime.InteropServices;
 namespace PointRend.Core.Instances;
 
 /// <summary>Bilinear sampling of instance feature maps at box-relative cell centres, many detections at once.</summary>
-public static class BoxPointSampling
+public static partial class BoxPointSampling
 {
     /// <summary>
     /// Samples a fine map (shared by all detections) at cells[r * P + p] of detection r's gridHeight x gridWidth
@@ -25,40 +25,43 @@ public static class BoxPointSampling
     {
         var map = fine.Map;
         Check(map, boxes.Length, cells, points, pointFeatures, totalChannels, channelOffset);
-        int[] taps = ArrayPool<int>.Shared.Rent(4 * points);
-        float[] weights = ArrayPool<float>.Shared.Rent(4 * points);
+        int detections = boxes.Length;
+        int[] taps = ArrayPool<int>.Shared.Rent(Math.Max(1, 4 * points * detections));
+        float[] weights = ArrayPool<float>.Shared.Rent(Math.Max(1, 4 * points * detections));
         try
         {
             float scaleX = map.Width * fine.Stride;
             float scaleY = map.Height * fine.Stride;
             var data = map.Data.Span;
             int plane = map.PlaneSize;
-            for (int r = 0; r < boxes.Length; r++)
+            int perDetection = 4 * points;
+            for (int r = 0; r < detections; r++)
             {
                 var box = boxes[r];
-                float bw = box.X1 - box.X0;
-                float bh = box.Y1 - box.Y0;
-                var own = cells.Slice(r * points, points);
-                for (int p = 0; p < points; p++)
-                {
-                    var (u, v) = CellCentre(own[p], gridHeight, gridWidth);
-                    float nx = (box.X0 + (u * bw)) / scaleX;
-                    float ny = (box.Y0 + (v * bh)) / scaleY;
-                    SetTaps(nx, ny, map.Height, map.Width, taps, weights, 4 * p);
-                }
+                SetBoxTaps(cells.Slice(r * points, points), gridHeight, gridWidth, box.X0, box.X1 - box.X0, scaleX, box.Y0, box.Y1 - box.Y0, scaleY,
+                    map.Height, map.Width, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection));
+            }
 
-                // Four planes per pass over the taps: the 32 bytes of taps and weights per point are read once for
-                // four channels instead of once for each (the channel loop is bound by loads, not arithmetic).
-                int c = 0;
-                var rows = pointFeatures.Slice(((r * totalChannels) + channelOffset) * points, map.Channels * points);
-                for (; c <= map.Channels - 4; c += 4)
+            // Four planes per pass over the taps: the 32 bytes of taps and weights per point are read once for four
+            // channels instead of once for each (the channel loop is bound by loads, not arithmetic). Channels outside,
+            // detections inside: the four planes stay in cache while every detection reads them.
+            int c = 0;
+            for (; c <= map.Channels - 4; c += 4)
+            {
+                var planes = data.Slice(c * plane, 4 * plane);
+                for (int r = 0; r < detections; r++)
                 {
-                    Gather4(data.Slice(c * plane, 4 * plane), plane, taps, weights, rows.Slice(c * points, 4 * points), points);
+                    var rows = pointFeatures.Slice((((r * totalChannels) + channelOffset + c) * points), 4 * points);
+                    Gather4(planes, plane, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection), rows, points);
                 }
+            }
 
-                for (; c < map.Channels; c++)
+            for (; c < map.Channels; c++)
+            {
+                for (int r = 0; r < detections; r++)
                 {
-                    Gather(data.Slice(c * plane, plane), taps, weights, rows.Slice(c * points, points));
+                    Gather(data.Slice(c * plane, plane), taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection),
+                        pointFeatures.Slice(((r * totalChannels) + channelOffset + c) * points, points));
                 }
             }
         }
@@ -90,13 +93,9 @@ public static class BoxPointSampling
         {
             for (int r = 0; r < detections; r++)
             {
-                var own = cells.Slice(r * points, points);
-                for (int p = 0; p < points; p++)
-                {
-                    var (u, v) = CellCentre(own[p], gridHeight, gridWidth);
-                    SetTaps(u, v, resolution, resolution, taps, weights, 4 * p);
-                }
-
+                // (0 + u * 1) / 1 is u exactly, so the box maps get the same taps as SetTaps(u, v, ...) would give.
+                SetBoxTaps(cells.Slice(r * points, points), gridHeight, gridWidth, 0f, 1f, 1f, 0f, 1f, 1f,
+                    resolution, resolution, taps.AsSpan(0, 4 * points), weights.AsSpan(0, 4 * points));
                 Gather(boxMaps.Slice(r * plane, plane), taps, weights, pointFeatures.Slice(((r * totalChannels) + channelOffset) * points, points));
             }
         }
@@ -121,6 +120,7 @@ public static class BoxPointSampling
     }
 
     /// <summary>
+    /// One point's taps in the interleaved layout (taps[o + k]), the reference formula <see cref="SetBoxTaps"/> must match.
     /// grid_sample's four taps for normalised [0, 1] (nx, ny) on an h x w map: grid g = 2 n - 1, map pixel
     /// (g + 1) (size / 2) - 0.5 (ATen's unnormalize for align_corners=False), weights as ATen's bilinear kernel.
     /// A tap outside the map reads pixel 0 with weight 0 (zero padding without a branch in the channel loop).
@@ -150,17 +150,22 @@ public static class BoxPointSampling
 
     private static void Gather(ReadOnlySpan<float> plane, ReadOnlySpan<int> taps, ReadOnlySpan<float> weights, Span<float> output)
     {
-        // Hot loop (R x C x P): every tap was made a valid plane index by Set, so bounds checks are skipped.
+        // Hot loop (R x C x P): every tap was made a valid plane index by SetBoxTaps, so bounds checks are skipped.
+        int points = output.Length;
+        if (taps.Length < 4 * points || weights.Length < 4 * points)
+        {
+            throw new ArgumentException("Gather needs four taps per point.");
+        }
+
         ref float p0 = ref MemoryMarshal.GetReference(plane);
         ref int t = ref MemoryMarshal.GetReference(taps);
         ref float w = ref MemoryMarshal.GetReference(weights);
-        for (int p = 0; p < output.Length; p++)
+        for (int p = 0; p < points; p++)
         {
-            int o = 4 * p;
-            output[p] = (Unsafe.Add(ref w, o) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o)))
-                + (Unsafe.Add(ref w, o + 1) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 1)))
-                + (Unsafe.Add(ref w, o + 2) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 2)))
-                + (Unsafe.Add(ref w, o + 3) * Unsafe.Add(ref p0, Unsafe.Add(ref t, o + 3)));
+            output[p] = (Unsafe.Add(ref w, p) * Unsafe.Add(ref p0, Unsafe.Add(ref t, p)))
+                + (Unsafe.Add(ref w, points + p) * Unsafe.Add(ref p0, Unsafe.Add(ref t, points + p)))
+                + (Unsafe.Add(ref w, (2 * points) + p) * Unsafe.Add(ref p0, Unsafe.Add(ref t, (2 * points) + p)))
+                + (Unsafe.Add(ref w, (3 * points) + p) * Unsafe.Add(ref p0, Unsafe.Add(ref t, (3 * points) + p)));
         }
     }
 
@@ -184,9 +189,8 @@ public static class BoxPointSampling
         ref float od = ref Unsafe.Add(ref oc, points);
         for (int p = 0; p < points; p++)
         {
-            int o = 4 * p;
-            float w0 = Unsafe.Add(ref w, o), w1 = Unsafe.Add(ref w, o + 1), w2 = Unsafe.Add(ref w, o + 2), w3 = Unsafe.Add(ref w, o + 3);
-            int t0 = Unsafe.Add(ref t, o), t1 = Unsafe.Add(ref t, o + 1), t2 = Unsafe.Add(ref t, o + 2), t3 = Unsafe.Add(ref t, o + 3);
+            float w0 = Unsafe.Add(ref w, p), w1 = Unsafe.Add(ref w, points + p), w2 = Unsafe.Add(ref w, (2 * points) + p), w3 = Unsafe.Add(ref w, (3 * points) + p);
+            int t0 = Unsafe.Add(ref t, p), t1 = Unsafe.Add(ref t, points + p), t2 = Unsafe.Add(ref t, (2 * points) + p), t3 = Unsafe.Add(ref t, (3 * points) + p);
             Unsafe.Add(ref oa, p) = (w0 * Unsafe.Add(ref a, t0)) + (w1 * Unsafe.Add(ref a, t1)) + (w2 * Unsafe.Add(ref a, t2)) + (w3 * Unsafe.Add(ref a, t3));
             Unsafe.Add(ref ob, p) = (w0 * Unsafe.Add(ref b, t0)) + (w1 * Unsafe.Add(ref b, t1)) + (w2 * Unsafe.Add(ref b, t2)) + (w3 * Unsafe.Add(ref b, t3));
             Unsafe.Add(ref oc, p) = (w0 * Unsafe.Add(ref c, t0)) + (w1 * Unsafe.Add(ref c, t1)) + (w2 * Unsafe.Add(ref c, t2)) + (w3 * Unsafe.Add(ref c, t3));

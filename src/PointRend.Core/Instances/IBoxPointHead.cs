@@ -14,4 +14,11 @@ public interface IBoxPointHead
     /// must write every element of pointLogits.
     /// </summary>
     void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, Span<float> pointLogits);
+
+    /// <summary>
+    /// <see cref="Predict(ReadOnlySpan{float}, int, int, Span{float})"/> where detection r needs only its first
+    /// counts[r] points (MaskRefineOptions.RefineBound's ragged steps); the other logits are not read. By default all are computed.
+    /// </summary>
+    void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits) =>
+        Predict(pointFeatures, detections, points, pointLogits);
 }

@@ -30,6 +30,14 @@ public sealed record MaskRefineOptions(MaskMode Mode, int PointsPerStep, int Ste
     /// <summary>Keep the cells chosen at each step (R x N per step, selection order) for figures and tests.</summary>
     public bool RecordPoints { get; init; }
 
+    /// <summary>
+    /// Optional adaptive budget (issue 12), off (null) by default: each PointRend step re-predicts only the cells whose
+    /// |logit| after upsampling is below this bound, still at most PointsPerStep per detection (the most uncertain of
+    /// them). Not the reference algorithm (issue 10 re-predicts N cells per step); for measuring quality against cost.
+    /// Recorded cells of a detection that took fewer than N are padded with -1.
+    /// </summary>
+    public float? RefineBound { get; init; }
+
     /// <summary>The side of the mask logits this produces for a coarse side of <paramref name="coarseResolution"/>.</summary>
     public int MaskResolution(int coarseResolution) => Mode switch
     {

@@ -86,7 +86,7 @@ public static class MaskRefiner
                 }
                 else
                 {
-                    RefineStep(predictor, detections, res * 2, options.PointsPerStep, current, next, recorded);
+                    RefineStep(predictor, detections, res * 2, options.PointsPerStep, current, next, recorded, options.RefineBound);
                 }
 
                 if (current != output)
@@ -113,7 +113,7 @@ public static class MaskRefiner
 
     /// <summary>Upsamples <paramref name="coarser"/> (R x res/2 x res/2) into <paramref name="grids"/> one detection at
     /// a time, selecting on each plane while it is still in cache, then predicts and scatters the chosen cells.</summary>
-    private static void RefineStep(BoxPointPredictor predictor, int detections, int res, int points, float[] coarser, float[] grids, List<int[]>? recorded)
+    private static void RefineStep(BoxPointPredictor predictor, int detections, int res, int points, float[] coarser, float[] grids, List<int[]>? recorded, float? bound)
     {
         int half = res / 2;
         int cells = res * res;
@@ -121,6 +121,7 @@ public static class MaskRefiner
         uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
         int[] selected = ArrayPool<int>.Shared.Rent(detections * take);
         int[]? order = recorded is null ? null : new int[detections * take];
+        int[]? counts = bound is null ? null : ArrayPool<int>.Shared.Rent(detections);
         try
         {
             for (int r = 0; r < detections; r++)
@@ -130,11 +131,18 @@ public static class MaskRefiner
                 BilinearUpsample.Upsample2x(coarser.AsSpan(r * half * half, half * half), 1, half, half, grids.AsSpan(r * cells, cells));
                 var own = selected.AsSpan(r * take, take);
                 PointSelection.SelectSmallestMagnitude(grids.AsSpan(r * cells, cells), take, keys, own);
+                int kept = take;
+                if (counts is not null)
+                {
+                    kept = counts[r] = KeepBelow(grids.AsSpan(r * cells, cells), own, bound!.Value);
+                }
+
                 if (order is not null)
                 {
                     var ordered = order.AsSpan(r * take, take);
-                    own.CopyTo(ordered);
-                    PointSelection.SortByUncertainty(keys.AsSpan(0, cells), ordered);
+                    ordered.Fill(-1);
+                    own[..kept].CopyTo(ordered);
+                    PointSelection.SortByUncertainty(keys.AsSpan(0, cells), ordered[..kept]);
                 }
             }
 
@@ -143,22 +151,76 @@ public static class MaskRefiner
                 recorded!.Add(order);
             }
 
-            PredictGroups(predictor, detections, take, res, selected, grids);
+            if (counts is null)
+            {
+                PredictGroups(predictor, detections, take, res, selected, grids, default);
+                return;
+            }
+
+            // Ragged counts: one call still takes P = the largest count for every detection; a shorter detection's
+            // extra points repeat its last (largest) cell so they sort behind its own, and are neither predicted by
+            // the MLP nor scattered.
+            int most = 0;
+            for (int r = 0; r < detections; r++)
+            {
+                most = Math.Max(most, counts[r]);
+            }
+
+            if (most == 0)
+            {
+                return;
+            }
+
+            for (int r = 0; r < detections; r++)
+            {
+                var own = selected.AsSpan(r * take, take);
+                int n = counts[r];
+                own[..n].CopyTo(selected.AsSpan(r * most, n));
+            }
+
+            for (int r = 0; r < detections; r++)
+            {
+                int n = counts[r];
+                selected.AsSpan((r * most) + n, most - n).Fill(n > 0 ? selected[(r * most) + n - 1] : 0);
+            }
+
+            PredictGroups(predictor, detections, most, res, selected, grids, counts.AsSpan(0, detections));
         }
         finally
         {
             ArrayPool<uint>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(selected);
+            if (counts is not null)
+            {
+                ArrayPool<int>.Shared.Return(counts);
+            }
         }
     }
 
-    private static void PredictGroups(BoxPointPredictor predictor, int detections, int take, int res, int[] selected, float[] grids)
+    /// <summary>Keeps (in order) the cells whose |logit| is below bound; returns how many.</summary>
+    private static int KeepBelow(ReadOnlySpan<float> grid, Span<int> cells, float bound)
+    {
+        int n = 0;
+        foreach (int cell in cells)
+        {
+            if (MathF.Abs(grid[cell]) < bound)
+            {
+                cells[n++] = cell;
+            }
+        }
+
+        return n;
+    }
+
+    /// <param name="counts">Empty: every detection's take cells are its own. Else detection r owns counts[r] of them
+    /// (0: none, nothing scattered) and the rest repeat its last.</param>
+    private static void PredictGroups(BoxPointPredictor predictor, int detections, int take, int res, int[] selected, float[] grids, ReadOnlySpan<int> counts)
     {
         int group = Math.Max(1, MaxPointsPerPredict / take);
         for (int first = 0; first < detections; first += group)
         {
             int count = Math.Min(group, detections - first);
-            predictor.PredictAndScatter(first, count, selected.AsSpan(first * take, count * take), take, res, grids);
+            predictor.PredictAndScatter(first, count, selected.AsSpan(first * take, count * take), take, res, grids, counts.IsEmpty ? counts : counts.Slice(first, count));
         }
     }
 
@@ -257,6 +319,11 @@ public static class MaskRefiner
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.PointsPerStep);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Steps);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Steps, MaskRefineOptions.MaxSteps);
+        if (options.RefineBound is { } bound && !(bound > 0f && float.IsFinite(bound)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), bound, "MaskRefineOptions.RefineBound must be a positive finite |logit| (or null for the reference's N cells per step).");
+        }
+
         if (coarseLength < detections * coarseResolution * coarseResolution)
         {
             throw new ArgumentException($"Coarse logits hold {coarseLength} floats; {detections} x {coarseResolution}x{coarseResolution} needed.", nameof(coarseLength));

@@ -96,6 +96,19 @@ public sealed class MlpPointHead : IPointHead
         Run(context, pointFeatures, 0, points, points, pointLogits);
     }
 
+    /// <summary>Only points 0..count of a batch of <paramref name="points"/>; the other logits are left as they are.</summary>
+    internal void PredictFirst(ReadOnlySpan<float> pointFeatures, int points, int count, Span<float> pointLogits)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, points);
+        if (pointFeatures.Length < (long)InChannels * points || pointLogits.Length < (long)Classes * points)
+        {
+            throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {points} points need {InChannels * points} and {Classes * points}.");
+        }
+
+        Run(new MlpBlocks.Context(_layers, InChannels, Classes, _widest), pointFeatures, 0, count, points, pointLogits);
+    }
+
     private static void Run(MlpBlocks.Context context, ReadOnlySpan<float> features, int start, int count, int stride, Span<float> logits)
     {
         if (Vector512.IsHardwareAccelerated)

@@ -80,7 +80,10 @@ public sealed class InstanceModel : IDisposable
             // One mask logit per point: the coarse logit is the last of in_channels, as K logits are for semantic heads.
             var (mlp, why) = MlpPointHeadLoader.Load(
                 Path.Combine(directory, manifest.PointHead.File), manifest.PointHead.InChannels, 1, head, manifest.PointHead.Input, manifest.PointHead.Output);
-            return new InstanceModel(manifest, detector, head, provider, mlp is null ? null : new MlpBoxPointHead(mlp), why);
+            // The MLP gets the threads ONNX Runtime's sessions get (0 = ORT's default of one per core), so the two
+            // heads and the detector share the same cores in comparisons and in serving.
+            int threads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
+            return new InstanceModel(manifest, detector, head, provider, mlp is null ? null : new MlpBoxPointHead(mlp, threads), why);
         }
         catch
         {

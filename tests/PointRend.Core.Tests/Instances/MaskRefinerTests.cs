@@ -69,6 +69,58 @@ public sealed class MaskRefinerTests
         }
     }
 
+    [Fact]
+    public void Refine_RefineBoundAboveEveryLogit_EqualsTheReference()
+    {
+        // The optional adaptive budget keeps N cells per step when all of them are below the bound.
+        var (fine, boxes, coarse) = Scene(detections: 3);
+        var head = new LinearBoxHead(fine.Sum(f => f.Map.Channels) + 1);
+
+        using var reference = MaskRefiner.Refine(fine, boxes, coarse, 7, head, MaskRefineOptions.Default);
+        using var bounded = MaskRefiner.Refine(fine, boxes, coarse, 7, head, MaskRefineOptions.Default with { RefineBound = 1e30f });
+
+        Assert.True(bounded.Logits.SequenceEqual(reference.Logits));
+        Assert.Equal(reference.PointsPredicted, bounded.PointsPredicted);
+    }
+
+    [Fact]
+    public void Refine_RefineBound_RepredictsOnlyCellsBelowIt_OneCallPerStep()
+    {
+        // Each step's recorded cells (padded with -1) are the reference's most uncertain cells whose upsampled
+        // |logit| is below the bound; detections with fewer still share one point-head call per step.
+        var (fine, boxes, coarse) = Scene(detections: 3);
+        var head = new LinearBoxHead(fine.Sum(f => f.Map.Channels) + 1);
+        var options = new MaskRefineOptions(MaskMode.PointRend, 784, 1) { RecordPoints = true };
+        const float bound = 0.3f;
+
+        using var grid = MaskRefiner.Refine(fine, boxes, coarse, 7, head, options with { Mode = MaskMode.Grid });
+        using var reference = MaskRefiner.Refine(fine, boxes, coarse, 7, head, options);
+        head.Batches.Clear();
+        using var bounded = MaskRefiner.Refine(fine, boxes, coarse, 7, head, options with { RefineBound = bound });
+
+        Assert.Equal(2, head.Calls);
+        var upsampled = new float[3 * 56 * 56];
+        BilinearUpsample.Upsample2x(grid.Logits, 3, 28, 28, upsampled);
+        var expected = reference.SelectedCellsPerStep[0]
+            .Select((cell, i) => (Cell: cell, Detection: i / 784))
+            .Where(c => MathF.Abs(upsampled[(c.Detection * 56 * 56) + c.Cell]) < bound)
+            .ToList();
+        var kept = bounded.SelectedCellsPerStep[0].Select((cell, i) => (Cell: cell, Detection: i / 784)).Where(c => c.Cell >= 0).ToList();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Count < 3 * 784, "the scene should leave some selected cells above the bound");
+        Assert.Equal(expected, kept);
+        Assert.Equal((3 * 784) + expected.Count, bounded.PointsPredicted);
+        for (var r = 0; r < 3; r++)
+        {
+            var refined = expected.Where(c => c.Detection == r).Select(c => c.Cell).ToHashSet();
+            for (var cell = 0; cell < 56 * 56; cell++)
+            {
+                var value = bounded.Of(r)[cell];
+                Assert.Equal(refined.Contains(cell) ? reference.Of(r)[cell] : upsampled[(r * 56 * 56) + cell], value);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(MaskMode.Coarse, 7, 0)]
     [InlineData(MaskMode.Grid, 28, 784)]
