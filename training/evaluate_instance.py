@@ -141,13 +141,13 @@ def evaluate_predictions(images, max_dets=100):
     return res
 
 
-def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), max_dets=100):
+def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), max_dets=100, points=784, steps=3):
     """samples: [(name, uint8 image, bool masks n x H x W)] -> evaluate_predictions on the model's detections."""
     import pennfudan
     from pointrend_instance_ref import infer
     images = []
     for _, img, masks in samples:
-        out = infer(model, img, variants)
+        out = infer(model, img, variants, points, steps)
         gt = torch.from_numpy(masks)
         im = {"gt_masks": gt, "gt_boxes": pennfudan.mask_boxes(gt), "scores": out["scores"].numpy(), "boxes": out["boxes"]}
         im.update({v: out[v] for v in variants})
@@ -163,10 +163,12 @@ def main():
     ap.add_argument("--data", default=pennfudan.default_root())
     ap.add_argument("--split", default="val")
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--points", type=int, default=784, help="points per subdivision step (the reference: 784)")
+    ap.add_argument("--steps", type=int, default=3, help="subdivision steps after the initial grid (the reference: 3)")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     model = load_model(args.checkpoint)
-    res = evaluate_model(model, pennfudan.load_split(args.data, args.split))
+    res = evaluate_model(model, pennfudan.load_split(args.data, args.split), points=args.points, steps=args.steps)
     res = {k: round(float(v), 2) for k, v in res.items()}
     print(json.dumps(res, indent=1))
     if args.json:
