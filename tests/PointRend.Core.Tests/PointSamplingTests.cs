@@ -54,4 +54,54 @@ public class PointSamplingTests
         var map = new FeatureMap(new float[] { 1 }, 1, 1, 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => PointSampling.SampleAtCellCenters(map, [4], 2, 2, new float[1], 0));
     }
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(1, 37, 1, 5)]
+    [InlineData(29, 1, 7, 1)]
+    [InlineData(4, 4, 2, 2)]
+    [InlineData(45, 60, 23, 30)]
+    [InlineData(90, 120, 45, 60)]
+    [InlineData(360, 480, 23, 30)]
+    [InlineData(360, 480, 90, 120)]
+    [InlineData(360, 480, 360, 480)]
+    [InlineData(97, 131, 13, 17)]
+    [InlineData(13, 17, 97, 131)]
+    public void VectorTaps_EqualTheScalarReferenceBitForBit(int gridHeight, int gridWidth, int height, int width)
+    {
+        // Taps and weights feed the head and, through its logits, the selection's ties and the goldens, so the
+        // vector setup must reproduce the scalar one exactly. Every border row and column is listed (taps outside
+        // the map), point counts that are not a multiple of 8 leave a scalar tail, and shuffled cells check that
+        // the row division does not depend on order. Grids at or above 2^22 cells take the scalar path by design.
+        var random = new Random((gridHeight * 7919) + (gridWidth * 31) + height + width);
+        int cellCount = gridHeight * gridWidth;
+        var border = Enumerable.Range(0, cellCount).Where(c => c / gridWidth is 0 || c % gridWidth is 0
+            || c / gridWidth == gridHeight - 1 || c % gridWidth == gridWidth - 1);
+        var sets = new[]
+        {
+            border.ToArray(),
+            Enumerable.Range(0, Math.Min(cellCount, 4099)).Select(_ => random.Next(cellCount)).Order().ToArray(),
+            Enumerable.Range(0, Math.Min(cellCount, 1001)).Select(_ => random.Next(cellCount)).ToArray(),
+            Enumerable.Range(0, Math.Min(cellCount, 7)).ToArray(),
+        };
+        foreach (var cells in sets)
+        {
+            int n = cells.Length;
+            var taps = new int[4 * n];
+            var weights = new float[4 * n];
+            var scalarTaps = new int[4 * n];
+            var scalarWeights = new float[4 * n];
+            PointSampling.ComputeTaps(cells, gridHeight, gridWidth, height, width, taps, weights);
+            PointSampling.ComputeTaps(cells, gridHeight, gridWidth, height, width, scalarTaps, scalarWeights, vectorise: false);
+            Assert.Equal(scalarTaps, taps);
+            Assert.Equal(scalarWeights.Select(BitConverter.SingleToUInt32Bits), weights.Select(BitConverter.SingleToUInt32Bits));
+        }
+    }
+
+    [Fact]
+    public void VectorTaps_CellOutsideTheGridInAFullVector_Throws()
+    {
+        var cells = Enumerable.Range(0, 16).ToArray();
+        cells[11] = 49;
+        Assert.Throws<ArgumentOutOfRangeException>(() => PointSampling.ComputeTaps(cells, 7, 7, 7, 7, new int[64], new float[64]));
+    }
 }

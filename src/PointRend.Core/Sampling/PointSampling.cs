@@ -63,9 +63,22 @@ public static class PointSampling
         }
     }
 
-    private static void ComputeTaps(
-        ReadOnlySpan<int> cells, int gridHeight, int gridWidth, int height, int width, Span<int> taps, Span<float> weights)
+    /// <summary>Grids up to this many cells find the row of a cell by float division (exact below 2^23, see below).</summary>
+    private const int FloatRowLimit = 1 << 22;
+
+    /// <summary>
+    /// Planar taps and weights (tap k of point p at k * P + p) of every listed cell; <paramref name="vectorise"/> false
+    /// forces the one-point-at-a-time reference, which tests compare the vector path against.
+    /// </summary>
+    internal static void ComputeTaps(
+        ReadOnlySpan<int> cells, int gridHeight, int gridWidth, int height, int width, Span<int> taps, Span<float> weights, bool vectorise = true)
     {
+        int n = cells.Length;
+        if (taps.Length < 4 * n || weights.Length < 4 * n)
+        {
+            throw new ArgumentException($"Taps hold {taps.Length} and weights {weights.Length}; {n} points need {4 * n} each.");
+        }
+
         // A centre's x depends only on its column and y only on its row, so both are tabulated once per call
         // (W + H divisions instead of two per point). The centre is computed in double and rounded once, so grids
         // that are an exact multiple of the map land exactly on the pixel coordinates torch computes (e.g. -0.25,
@@ -86,8 +99,10 @@ public static class PointSampling
             }
 
             int cellCount = gridHeight * gridWidth;
-            int n = cells.Length;
-            for (int p = 0; p < n; p++)
+            int p = vectorise && Avx2.IsSupported && cellCount < FloatRowLimit
+                ? ComputeTapsAvx2(cells, gridWidth, cellCount, height, width, table, taps, weights)
+                : 0;
+            for (; p < n; p++)
             {
                 int cell = cells[p];
                 if ((uint)cell >= (uint)cellCount)
@@ -114,6 +129,78 @@ public static class PointSampling
         {
             ArrayPool<float>.Shared.Return(table);
         }
+    }
+
+    /// <summary>
+    /// The loop above eight points per vector; returns how many points it did (a multiple of 8, or fewer when it met a
+    /// cell outside the grid, which the scalar loop then reports).
+    /// </summary>
+    /// <remarks>
+    /// One point at a time this cost about 70% as much as the 62 channel gathers it feeds (CamVid, perf) (an integer division, two floors, four
+    /// non-inlined bounds-checked stores, once per map). Eight lanes do the same IEEE operations in the same order (the
+    /// centres come from the same tables, floor and subtract/multiply round exactly as the scalar ones, and .NET
+    /// never fuses them), so every tap and weight equals the scalar one bit for bit. The row i = floor((cell + 0.5) / W)
+    /// is exact while cell &lt; 2^23: the quotient i + (j + 0.5) / W sits at least 0.5 / W from an integer and rounds
+    /// by at most cell / W * 2^-24; larger grids take the scalar loop. AVX2 because the table look-up is a gather.
+    /// </remarks>
+    private static unsafe int ComputeTapsAvx2(
+        ReadOnlySpan<int> cells, int gridWidth, int cellCount, int height, int width, float[] table, Span<int> taps, Span<float> weights)
+    {
+        int n = cells.Length;
+        var half = Vector256.Create(0.5f);
+        var one = Vector256.Create(1f);
+        var gw = Vector256.Create((float)gridWidth);
+        var gwInt = Vector256.Create(gridWidth);
+        var limit = Vector256.Create((uint)cellCount);
+        var widthInt = Vector256.Create(width);
+        var widthU = Vector256.Create((uint)width);
+        var heightU = Vector256.Create((uint)height);
+        ref int c = ref MemoryMarshal.GetReference(cells);
+        int p = 0;
+        fixed (float* xs = table)
+        {
+            float* ys = xs + gridWidth;
+            for (; p <= n - Vector256<int>.Count; p += Vector256<int>.Count)
+            {
+                var cell = Vector256.LoadUnsafe(ref c, (nuint)p);
+                if (Vector256.GreaterThanOrEqualAny(cell.AsUInt32(), limit))
+                {
+                    break;
+                }
+
+                var i = Vector256.ConvertToInt32(Vector256.Floor((Vector256.ConvertToSingle(cell) + half) / gw));
+                var j = cell - (i * gwInt);
+                var x = Avx2.GatherVector256(xs, j, 4);
+                var y = Avx2.GatherVector256(ys, i, 4);
+                var xf = Vector256.Floor(x);
+                var yf = Vector256.Floor(y);
+                var tx = x - xf;
+                var ty = y - yf;
+                var xw = Vector256.ConvertToInt32(xf);
+                var yn = Vector256.ConvertToInt32(yf);
+                var xe = xw + Vector256<int>.One;
+                var ys1 = yn + Vector256<int>.One;
+                var insideXw = Vector256.LessThan(xw.AsUInt32(), widthU).AsInt32();
+                var insideXe = Vector256.LessThan(xe.AsUInt32(), widthU).AsInt32();
+                var insideYn = Vector256.LessThan(yn.AsUInt32(), heightU).AsInt32();
+                var insideYs = Vector256.LessThan(ys1.AsUInt32(), heightU).AsInt32();
+                var rowN = yn * widthInt;
+                var rowS = ys1 * widthInt;
+                Store(insideYn & insideXw, rowN + xw, (one - tx) * (one - ty), taps, weights, p);
+                Store(insideYn & insideXe, rowN + xe, tx * (one - ty), taps, weights, n + p);
+                Store(insideYs & insideXw, rowS + xw, (one - tx) * ty, taps, weights, (2 * n) + p);
+                Store(insideYs & insideXe, rowS + xe, tx * ty, taps, weights, (3 * n) + p);
+            }
+        }
+
+        return p;
+    }
+
+    /// <summary>A tap outside the map reads pixel 0 with weight 0, as <see cref="SetTap"/>.</summary>
+    private static void Store(Vector256<int> inside, Vector256<int> tap, Vector256<float> weight, Span<int> taps, Span<float> weights, int at)
+    {
+        (tap & inside).CopyTo(taps[at..]);
+        (weight.AsInt32() & inside).AsSingle().CopyTo(weights[at..]);
     }
 
     private static void SetTap(Span<int> taps, Span<float> weights, int slot, int x, int y, float weight, int height, int width)
