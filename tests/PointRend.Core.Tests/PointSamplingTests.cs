@@ -104,4 +104,26 @@ public class PointSamplingTests
         cells[11] = 49;
         Assert.Throws<ArgumentOutOfRangeException>(() => PointSampling.ComputeTaps(cells, 7, 7, 7, 7, new int[64], new float[64]));
     }
+    [Theory]
+    [InlineData(4, 8)]
+    [InlineData(7, 13)]
+    [InlineData(11, 1003)]
+    public void ChannelsSampledFourAtATime_EqualEachChannelSampledAlone(int channels, int points)
+    {
+        // Channels go four per pass over the taps (one-channel maps take the single-channel loop), so each row must
+        // come from its own plane with the same sum order, bit for bit; odd point counts leave a scalar tail.
+        const int height = 23, width = 30, gridHeight = 90, gridWidth = 120;
+        var random = new Random(channels * 1009 + points);
+        var data = Enumerable.Range(0, channels * height * width).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var cells = Enumerable.Range(0, points).Select(_ => random.Next(gridHeight * gridWidth)).Order().ToArray();
+        var together = new float[channels * points];
+        PointSampling.SampleAtCellCenters(new FeatureMap(data, channels, height, width), cells, gridHeight, gridWidth, together, 0);
+        for (int c = 0; c < channels; c++)
+        {
+            var alone = new float[points];
+            var plane = data.AsMemory(c * height * width, height * width);
+            PointSampling.SampleAtCellCenters(new FeatureMap(plane, 1, height, width), cells, gridHeight, gridWidth, alone, 0);
+            Assert.Equal(alone.Select(BitConverter.SingleToUInt32Bits), together.Skip(c * points).Take(points).Select(BitConverter.SingleToUInt32Bits));
+        }
+    }
 }
