@@ -53,9 +53,6 @@ public static partial class BoxPointSampling
             var vsy = Vector256.Create(scaleY);
             var halfWidth = Vector256.Create(width * 0.5f);
             var halfHeight = Vector256.Create(height * 0.5f);
-            var widthInt = Vector256.Create(width);
-            var widthU = Vector256.Create((uint)width);
-            var heightU = Vector256.Create((uint)height);
             for (; p <= points - 8; p += 8)
             {
                 var cell = Vector256.Create(cells[p..]);
@@ -72,24 +69,7 @@ public static partial class BoxPointSampling
                 var ny = (vy0 + (v * vbh)) / vsy;
                 var x = ((((two * nx) - one) + one) * halfWidth) - half;
                 var y = ((((two * ny) - one) + one) * halfHeight) - half;
-                var xf = Vector256.Floor(x);
-                var yf = Vector256.Floor(y);
-                var tx = x - xf;
-                var ty = y - yf;
-                var xw = Vector256.ConvertToInt32(xf);
-                var yn = Vector256.ConvertToInt32(yf);
-                var xe = xw + Vector256<int>.One;
-                var ys = yn + Vector256<int>.One;
-                var insideXw = Vector256.LessThan(xw.AsUInt32(), widthU).AsInt32();
-                var insideXe = Vector256.LessThan(xe.AsUInt32(), widthU).AsInt32();
-                var insideYn = Vector256.LessThan(yn.AsUInt32(), heightU).AsInt32();
-                var insideYs = Vector256.LessThan(ys.AsUInt32(), heightU).AsInt32();
-                var rowN = yn * widthInt;
-                var rowS = ys * widthInt;
-                Store(insideYn & insideXw, rowN + xw, (one - ty) * (one - tx), taps, weights, p);
-                Store(insideYn & insideXe, rowN + xe, (one - ty) * tx, taps, weights, points + p);
-                Store(insideYs & insideXw, rowS + xw, ty * (one - tx), taps, weights, (2 * points) + p);
-                Store(insideYs & insideXe, rowS + xe, ty * tx, taps, weights, (3 * points) + p);
+                VectorTaps.Store8(x, y, width, height, taps, weights, p, points);
             }
         }
 
@@ -105,12 +85,5 @@ public static partial class BoxPointSampling
                 weights[(k * points) + p] = oneWeights[k];
             }
         }
-    }
-
-    /// <summary>A tap outside the map reads pixel 0 with weight 0, as <see cref="SetTaps"/>.</summary>
-    private static void Store(Vector256<int> inside, Vector256<int> tap, Vector256<float> weight, Span<int> taps, Span<float> weights, int at)
-    {
-        (tap & inside).CopyTo(taps[at..]);
-        (weight.AsInt32() & inside).AsSingle().CopyTo(weights[at..]);
     }
 }

@@ -157,13 +157,9 @@ public static class PointSampling
     {
         int n = cells.Length;
         var half = Vector256.Create(0.5f);
-        var one = Vector256.Create(1f);
         var gw = Vector256.Create((float)gridWidth);
         var gwInt = Vector256.Create(gridWidth);
         var limit = Vector256.Create((uint)cellCount);
-        var widthInt = Vector256.Create(width);
-        var widthU = Vector256.Create((uint)width);
-        var heightU = Vector256.Create((uint)height);
         ref int c = ref MemoryMarshal.GetReference(cells);
         int p = 0;
         fixed (float* xs = table)
@@ -181,35 +177,11 @@ public static class PointSampling
                 var j = cell - (i * gwInt);
                 var x = Avx2.GatherVector256(xs, j, 4);
                 var y = Avx2.GatherVector256(ys, i, 4);
-                var xf = Vector256.Floor(x);
-                var yf = Vector256.Floor(y);
-                var tx = x - xf;
-                var ty = y - yf;
-                var xw = Vector256.ConvertToInt32(xf);
-                var yn = Vector256.ConvertToInt32(yf);
-                var xe = xw + Vector256<int>.One;
-                var ys1 = yn + Vector256<int>.One;
-                var insideXw = Vector256.LessThan(xw.AsUInt32(), widthU).AsInt32();
-                var insideXe = Vector256.LessThan(xe.AsUInt32(), widthU).AsInt32();
-                var insideYn = Vector256.LessThan(yn.AsUInt32(), heightU).AsInt32();
-                var insideYs = Vector256.LessThan(ys1.AsUInt32(), heightU).AsInt32();
-                var rowN = yn * widthInt;
-                var rowS = ys1 * widthInt;
-                Store(insideYn & insideXw, rowN + xw, (one - tx) * (one - ty), taps, weights, p);
-                Store(insideYn & insideXe, rowN + xe, tx * (one - ty), taps, weights, n + p);
-                Store(insideYs & insideXw, rowS + xw, (one - tx) * ty, taps, weights, (2 * n) + p);
-                Store(insideYs & insideXe, rowS + xe, tx * ty, taps, weights, (3 * n) + p);
+                VectorTaps.Store8(x, y, width, height, taps, weights, p, n);
             }
         }
 
         return p;
-    }
-
-    /// <summary>A tap outside the map reads pixel 0 with weight 0, as <see cref="SetTap"/>.</summary>
-    private static void Store(Vector256<int> inside, Vector256<int> tap, Vector256<float> weight, Span<int> taps, Span<float> weights, int at)
-    {
-        (tap & inside).CopyTo(taps[at..]);
-        (weight.AsInt32() & inside).AsSingle().CopyTo(weights[at..]);
     }
 
     private static void SetTap(Span<int> taps, Span<float> weights, int slot, int x, int y, float weight, int height, int width)
