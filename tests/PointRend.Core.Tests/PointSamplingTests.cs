@@ -104,6 +104,7 @@ public class PointSamplingTests
         cells[11] = 49;
         Assert.Throws<ArgumentOutOfRangeException>(() => PointSampling.ComputeTaps(cells, 7, 7, 7, 7, new int[64], new float[64]));
     }
+
     [Theory]
     [InlineData(4, 8)]
     [InlineData(7, 13)]
