@@ -14,7 +14,11 @@ public sealed class RerunFitTests(KillableWorkersAtDefaults cluster) : IClassFix
     /// <summary>Upper bound of a takeover after a kill: WorkerLiveness (5 s) after the last beat, plus the survivor's next look.</summary>
     private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(5.5);
 
-    private static readonly SegmentOptions Slow = new() { Mode = RenderMode.Dense, OutputWidth = 1920, OutputHeight = 1440 };
+    // The largest dense output the defaults accept (Inference:MaxOutputPixels): the takeover lands anywhere in the
+    // last 1.25 s before TakeoverBound (a beat is WorkerLiveness / 5, the survivor polls every 250 ms), so a run must
+    // be well over 2.25 s for a third of it plus that spread to stay under one run; faster sampling took 1920x1440 to
+    // about 1.5-2 s on 2 cores.
+    private static readonly SegmentOptions Slow = new() { Mode = RenderMode.Dense, OutputWidth = 2048, OutputHeight = 2048 };
 
     [Fact]
     public async Task KillNine_DeadlineTooShortForARerun_CallerAnsweredDeadlineExceededAtTakeoverNotAtTheDeadline()
