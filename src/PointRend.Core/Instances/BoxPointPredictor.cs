@@ -69,18 +69,11 @@ internal sealed class BoxPointPredictor : IDisposable
         if (counts.IsEmpty)
         {
             _head.Predict(features, count, points, logits);
-        }
-        else
-        {
-            _head.Predict(features, count, points, counts, logits);
-        }
-
-        if (counts.IsEmpty)
-        {
             Predicted += total;
         }
         else
         {
+            _head.Predict(features, count, points, counts, logits);
             foreach (int n in counts)
             {
                 Predicted += n;

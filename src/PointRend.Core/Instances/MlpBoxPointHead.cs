@@ -37,7 +37,18 @@ public sealed class MlpBoxPointHead : IBoxPointHead
 
     public int InChannels => Head.InChannels;
 
-    public void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, Span<float> pointLogits)
+    public void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, Span<float> pointLogits) =>
+        Run(pointFeatures, detections, points, default, pointLogits);
+
+    /// <summary>Only the first counts[r] points of detection r are computed (padding costs nothing).</summary>
+    public void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(counts.Length, detections);
+        Run(pointFeatures, detections, points, counts, pointLogits);
+    }
+
+    /// <param name="counts">Empty: every point of each detection; else detection r's first counts[r].</param>
+    private void Run(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(detections);
         ArgumentOutOfRangeException.ThrowIfNegative(points);
@@ -47,40 +58,25 @@ public sealed class MlpBoxPointHead : IBoxPointHead
             throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {detections} x {points} points need {(long)detections * block} and {(long)detections * points}.");
         }
 
-        if (Threads == 1 || detections < 2)
+        if (Threads > 1 && detections > 1)
         {
-            for (int r = 0; r < detections; r++)
-            {
-                Head.Predict(pointFeatures.Slice(r * block, block), points, pointLogits.Slice(r * points, points));
-            }
-
+            PredictInParallel(pointFeatures, detections, points, counts, pointLogits);
             return;
         }
 
-        PredictInParallel(pointFeatures, detections, points, default, pointLogits);
-    }
-
-    /// <summary>Only the first counts[r] points of detection r are computed (padding costs nothing).</summary>
-    public void Predict(ReadOnlySpan<float> pointFeatures, int detections, int points, ReadOnlySpan<int> counts, Span<float> pointLogits)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(counts.Length, detections);
-        int block = InChannels * points;
-        if (pointFeatures.Length < (long)detections * block || pointLogits.Length < (long)detections * points)
+        for (int r = 0; r < detections; r++)
         {
-            throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {detections} x {points} points need {(long)detections * block} and {(long)detections * points}.");
-        }
-
-        if (Threads == 1 || detections < 2)
-        {
-            for (int r = 0; r < detections; r++)
+            var input = pointFeatures.Slice(r * block, block);
+            var output = pointLogits.Slice(r * points, points);
+            if (counts.IsEmpty)
             {
-                Head.PredictFirst(pointFeatures.Slice(r * block, block), points, counts[r], pointLogits.Slice(r * points, points));
+                Head.Predict(input, points, output);
             }
-
-            return;
+            else
+            {
+                Head.PredictFirst(input, points, counts[r], output);
+            }
         }
-
-        PredictInParallel(pointFeatures, detections, points, counts, pointLogits);
     }
 
     /// <summary>

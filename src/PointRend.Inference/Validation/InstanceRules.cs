@@ -31,6 +31,11 @@ public static class InstanceRules
             throw InferenceErrors.TaskMismatch("options.mode", $"options.mode is for semantic models and '{name}' is an instance model; set options.mask_mode (coarse, grid or pointrend) instead");
         }
 
+        if (o.MaxGap != 0f)
+        {
+            throw InferenceErrors.TaskMismatch("options.max_gap", $"options.max_gap is for semantic models and '{name}' is an instance model; ListModels gives each model's task");
+        }
+
         if (o.OutputWidth != 0 || o.OutputHeight != 0)
         {
             throw InferenceErrors.TaskMismatch(

@@ -20,11 +20,6 @@ public sealed class RequestValidator(ModelManifests models, InferenceOptions lim
         var o = options ?? new SegmentOptions();
         if (models.FindInstance(o.Model) is { } instance)
         {
-            if (o.MaxGap != 0f)
-            {
-                throw InferenceErrors.TaskMismatch("options.max_gap", $"options.max_gap is for semantic models and '{instance.Name}' is an instance model; ListModels gives each model's task");
-            }
-
             return InstanceRules.Validate(instance, o, Probe(image));
         }
 
