@@ -75,4 +75,47 @@ public sealed class EngineTests(ModelFixture fixture) : IClassFixture<ModelFixtu
 
         Assert.Equal([0f, 25f, 75f, 100f], chw[..4]);
     }
+
+    [Theory]
+    [InlineData(480, 360, 480, 368)] // CamVid: only the height grows to the multiple
+    [InlineData(37, 23, 48, 32)]
+    [InlineData(200, 150, 64, 48)]  // shrinking: output rows skip source rows
+    [InlineData(9, 40, 16, 16)]
+    [InlineData(1, 1, 16, 16)]
+    public void FillInput_Resized_EqualsThePerPixelBilinearFormulaBitForBit(int width, int height, int inW, int inH)
+    {
+        // The separable, vectorised resize must give torch's align_corners=false values exactly as the per-pixel
+        // formula computes them (x blends of both source rows, then the y blend), since the goldens were made that way.
+        var random = new Random(width * 7 + inH);
+        var rgb = new byte[width * height * 3];
+        random.NextBytes(rgb);
+        var chw = new float[3 * inH * inW];
+
+        SegmentationEngine.FillInput(rgb, width, height, chw, inH, inW);
+
+        float scaleX = (float)width / inW, scaleY = (float)height / inH;
+        for (var y = 0; y < inH; y++)
+        {
+            var sy = Math.Max(0f, ((y + 0.5f) * scaleY) - 0.5f);
+            var y0 = Math.Min((int)sy, height - 1);
+            var y1 = Math.Min(y0 + 1, height - 1);
+            var fy = sy - y0;
+            for (var x = 0; x < inW; x++)
+            {
+                var sx = Math.Max(0f, ((x + 0.5f) * scaleX) - 0.5f);
+                var x0 = Math.Min((int)sx, width - 1);
+                var x1 = Math.Min(x0 + 1, width - 1);
+                var fx = sx - x0;
+                for (var c = 0; c < 3; c++)
+                {
+                    int nw = rgb[(((y0 * width) + x0) * 3) + c], ne = rgb[(((y0 * width) + x1) * 3) + c];
+                    int sw = rgb[(((y1 * width) + x0) * 3) + c], se = rgb[(((y1 * width) + x1) * 3) + c];
+                    var top = nw + ((ne - nw) * fx);
+                    var bottom = sw + ((se - sw) * fx);
+                    var expected = top + ((bottom - top) * fy);
+                    Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(chw[(c * inH * inW) + (y * inW) + x]));
+                }
+            }
+        }
+    }
 }
