@@ -61,8 +61,12 @@ public sealed class StreamOverloadTests
 
         Assert.Equal(Enumerable.Range(0, 6).Select(i => (ulong)i), answers.Select(a => a.Sequence));
         Assert.All(answers.Take(4), a => Assert.True(a.Status is FrameStatus.Processed or FrameStatus.Degraded, a.ToString()));
-        Assert.Equal(FrameStatus.Degraded, answers[1].Status); // started with frames 2 and 3 waiting behind it
-        Assert.Equal(0, answers[1].Result.PointsRefined);
+        Assert.Equal(FrameStatus.Processed, answers[0].Status); // nothing waited behind it
+        // Frame 1 normally (it starts with frames 2 and 3 waiting behind it); frame 2 if this machine delivered frames
+        // 2 and 3 only after frame 0's run ended (seen once in CI), as frames 3 to 5 then arrive during frame 1's.
+        var degraded = answers.Take(3).Where(a => a.Status == FrameStatus.Degraded).ToList();
+        Assert.NotEmpty(degraded);
+        Assert.All(degraded, a => Assert.Equal(0, a.Result.PointsRefined));
         Assert.Equal((ulong)answers.Count(a => a.Status == FrameStatus.Degraded), answers[^1].State.FramesDegraded);
         server.AssertNoUnexpectedErrors();
     }
