@@ -45,11 +45,20 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
 
     public int Classes => Head.Classes;
 
-    public void Predict(ReadOnlySpan<float> pointFeatures, int points, Span<float> pointLogits)
+    public void Predict(ReadOnlySpan<float> pointFeatures, int points, Span<float> pointLogits) =>
+        Predict(null, pointFeatures, points, pointLogits);
+
+    /// <summary>
+    /// <see cref="Predict(ReadOnlySpan{float}, int, Span{float})"/> with each chunk's features written by
+    /// <paramref name="input"/> just before the chunk is predicted, on the same thread: the sampling is shared among
+    /// the threads too, and a chunk's features are still in cache when the head reads them.
+    /// </summary>
+    internal void Predict(IChunkInput? input, ReadOnlySpan<float> pointFeatures, int points, Span<float> pointLogits)
     {
         int chunks = points <= 0 ? 0 : (points + ChunkPoints - 1) / ChunkPoints;
         if (Threads == 1 || chunks < 2)
         {
+            input?.Write(0, points);
             Head.Predict(pointFeatures, points, pointLogits);
             return;
         }
@@ -61,7 +70,7 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
         {
             int helpers = Math.Min(Threads - 1, chunks - 1);
             var job = Rent();
-            job.Start(Head, features, logits, points, chunks, references: helpers + 1);
+            job.Start(Head, input, features, logits, points, chunks, references: helpers + 1);
             for (int i = 0; i < helpers; i++)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
@@ -110,6 +119,7 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
     private sealed class Job(ParallelMlpPointHead owner) : IThreadPoolWorkItem
     {
         private MlpPointHead? _head;
+        private IChunkInput? _input;
         private float* _features;
         private float* _logits;
         private int _points;
@@ -119,9 +129,10 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
         private int _references;
         private Exception? _error;
 
-        public void Start(MlpPointHead head, float* features, float* logits, int points, int chunks, int references)
+        public void Start(MlpPointHead head, IChunkInput? input, float* features, float* logits, int points, int chunks, int references)
         {
             _head = head;
+            _input = input;
             _features = features;
             _logits = logits;
             _points = points;
@@ -142,6 +153,7 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
                 int count = Math.Min(ChunkPoints, _points - start);
                 try
                 {
+                    _input?.Write(start, count);
                     _head!.PredictRange(
                         new ReadOnlySpan<float>(_features, _head.InChannels * _points), start, count, _points,
                         new Span<float>(_logits, _head.Classes * _points));
@@ -169,8 +181,18 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
             return _error;
         }
 
-        /// <summary>True for the last thread out, which may hand the job back to the pool.</summary>
-        public bool Leave() => Interlocked.Decrement(ref _references) == 0;
+        /// <summary>True for the last thread out, which may hand the job back to the pool (without the caller's
+        /// input, so a pooled job keeps no renderer alive).</summary>
+        public bool Leave()
+        {
+            if (Interlocked.Decrement(ref _references) != 0)
+            {
+                return false;
+            }
+
+            _input = null;
+            return true;
+        }
 
         void IThreadPoolWorkItem.Execute()
         {
@@ -178,4 +200,11 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
             owner.Release(this);
         }
     }
+}
+
+/// <summary>Writes the head's input for points start..start+count of a call (their columns of every channel row);
+/// called from several threads at once for disjoint ranges.</summary>
+internal interface IChunkInput
+{
+    void Write(int start, int count);
 }
