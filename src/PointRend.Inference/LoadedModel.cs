@@ -12,7 +12,7 @@ public sealed class LoadedModel : IDisposable
     public const string CoarseFile = "coarse.onnx";
     public const string PointHeadFile = "point_head.onnx";
 
-    private LoadedModel(ModelManifest manifest, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider, MlpPointHead? mlpHead, string? mlpHeadProblem)
+    private LoadedModel(ModelManifest manifest, InferenceSession coarse, InferenceSession pointHead, ExecutionProviderKind provider, ParallelMlpPointHead? mlpHead, string? mlpHeadProblem)
     {
         Manifest = manifest;
         Coarse = coarse;
@@ -35,9 +35,10 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>
     /// point_head.onnx's weights in <see cref="MlpPointHead"/>, checked at load against the session on probe points;
-    /// null when the graph is not that shape, the CPU lacks the vector instructions, or the two disagree.
+    /// null when the graph is not that shape, the CPU lacks the vector instructions, or the two disagree. A call's
+    /// points are shared among ONNX Runtime's intra-op thread count (<c>Inference:IntraOpThreads</c>).
     /// </summary>
-    public MlpPointHead? MlpHead { get; }
+    public ParallelMlpPointHead? MlpHead { get; }
 
     /// <summary>Why <see cref="MlpHead"/> is null (for one log line at start); null when it is set.</summary>
     public string? MlpHeadProblem { get; }
@@ -75,7 +76,10 @@ public sealed class LoadedModel : IDisposable
             }
 
             var (mlp, why) = MlpPointHeadLoader.Load(Path.Combine(directory, PointHeadFile), manifest, head);
-            return new LoadedModel(manifest, coarse, head, provider, mlp, why);
+            // The refinement runs after the coarse network on the same request, so it gets the threads ONNX Runtime's
+            // sessions get (0 = ORT's default of one per core), as the instance model's head does.
+            int threads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
+            return new LoadedModel(manifest, coarse, head, provider, mlp is null ? null : new ParallelMlpPointHead(mlp, threads), why);
         }
         catch
         {

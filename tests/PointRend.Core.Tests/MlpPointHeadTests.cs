@@ -45,6 +45,53 @@ public class MlpPointHeadTests
         Assert.All(logits[(Classes * 5)..], v => Assert.True(float.IsNaN(v)));
     }
 
+    [Theory]
+    [InlineData(257)]
+    [InlineData(1000)]
+    [InlineData(4173)]
+    public void Predict_OnTwoThreads_EqualsOneThreadBitForBit(int points)
+    {
+        // Sharing a call's points among threads is a speed-up only: each point's logits are computed alone either
+        // way. The counts leave a partial last chunk and a partial last block; repeated calls reuse pooled state.
+        var head = new MlpPointHead(InChannels, Classes, Layers(hidden: 9, count: 3, seed: 5));
+        var features = Maps.Random(InChannels, 1, points, seed: points).Data.ToArray();
+        var single = new float[Classes * points];
+        new ParallelMlpPointHead(head, threads: 1).Predict(features, points, single);
+
+        var shared = new ParallelMlpPointHead(head, threads: 2);
+        for (int call = 0; call < 5; call++)
+        {
+            var logits = Enumerable.Repeat(float.NaN, (Classes * points) + 7).ToArray();
+            shared.Predict(features, points, logits);
+            Assert.Equal(single, logits[..(Classes * points)]);
+            Assert.All(logits[(Classes * points)..], v => Assert.True(float.IsNaN(v)));
+        }
+    }
+
+    [Fact]
+    public void Predict_OnTwoThreads_FromConcurrentCallers_GivesEachCallItsOwnLogits()
+    {
+        // Gateway workers share one head: calls in flight at once must not mix their points or pooled state.
+        var head = new MlpPointHead(InChannels, Classes, Layers(hidden: 8, count: 2, seed: 1));
+        var shared = new ParallelMlpPointHead(head, threads: 2);
+        int[] sizes = [300, 777, 1500, 2049, 513, 999];
+        var features = sizes.Select(n => Maps.Random(InChannels, 1, n, seed: n).Data.ToArray()).ToArray();
+        var expected = sizes.Select((n, i) =>
+        {
+            var logits = new float[Classes * n];
+            head.Predict(features[i], n, logits);
+            return logits;
+        }).ToArray();
+
+        Parallel.For(0, 60, new ParallelOptions { MaxDegreeOfParallelism = 4 }, call =>
+        {
+            int i = call % sizes.Length;
+            var logits = new float[Classes * sizes[i]];
+            shared.Predict(features[i], sizes[i], logits);
+            Assert.Equal(expected[i], logits);
+        });
+    }
+
     [Fact]
     public void Layers_ThatDoNotChain_AreRefusedWithTheShapes()
     {

@@ -20,7 +20,9 @@ public sealed class MlpPointHeadLoaderTests(ModelFixture fixture) : IClassFixtur
         }
 
         Assert.Null(model.MlpHeadProblem);
-        var head = Assert.IsType<MlpPointHead>(model.MlpHead);
+        var head = Assert.IsType<ParallelMlpPointHead>(model.MlpHead).Head;
+        // The fixture loads with IntraOpThreads 0, ONNX Runtime's one thread per core.
+        Assert.Equal(Environment.ProcessorCount, model.MlpHead.Threads);
         Assert.Equal(model.Manifest.PointHead.InChannels, head.InChannels);
         Assert.Equal(model.Classes, head.Classes);
         // model.json states the head's cost; the layers read from the graph must add up to it.

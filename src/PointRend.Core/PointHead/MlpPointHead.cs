@@ -83,18 +83,25 @@ public sealed class MlpPointHead : IPointHead
     /// <summary>Multiply-accumulates per point (for cost reports).</summary>
     public long MacsPerPoint => _layers.Sum(l => (long)l.Outputs * l.Inputs);
 
+    /// <remarks>On the caller's thread only; <see cref="ParallelMlpPointHead"/> shares a call among threads.</remarks>
     public void Predict(ReadOnlySpan<float> pointFeatures, int points, Span<float> pointLogits)
+    {
+        CheckBuffers(pointFeatures, points, pointLogits);
+        Run(new MlpBlocks.Context(_layers, InChannels, Classes, _widest), pointFeatures, 0, points, points, pointLogits);
+    }
+
+    /// <summary>Points start..start+count of a batch of <paramref name="points"/> (buffers checked by the caller):
+    /// each point's logits are the same floats as in a call over the whole batch.</summary>
+    internal void PredictRange(ReadOnlySpan<float> pointFeatures, int start, int count, int points, Span<float> pointLogits) =>
+        Run(new MlpBlocks.Context(_layers, InChannels, Classes, _widest), pointFeatures, start, count, points, pointLogits);
+
+    internal void CheckBuffers(ReadOnlySpan<float> pointFeatures, int points, ReadOnlySpan<float> pointLogits)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(points);
         if (pointFeatures.Length < (long)InChannels * points || pointLogits.Length < (long)Classes * points)
         {
             throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {points} points need {InChannels * points} and {Classes * points}.");
         }
-
-        var context = new MlpBlocks.Context(_layers, InChannels, Classes, _widest);
-        // One thread: splitting a batch across cores paid off only on an idle machine; under load or with the
-        // gateway's pool saturated the waiting half cost more than it saved (docs/benchmarks.md, issue 12).
-        Run(context, pointFeatures, 0, points, points, pointLogits);
     }
 
     /// <summary>Only points 0..count of a batch of <paramref name="points"/>; the other logits are left as they are.</summary>
@@ -102,11 +109,7 @@ public sealed class MlpPointHead : IPointHead
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, points);
-        if (pointFeatures.Length < (long)InChannels * points || pointLogits.Length < (long)Classes * points)
-        {
-            throw new ArgumentException($"Buffers hold {pointFeatures.Length} features and {pointLogits.Length} logits; {points} points need {InChannels * points} and {Classes * points}.");
-        }
-
+        CheckBuffers(pointFeatures, points, pointLogits);
         Run(new MlpBlocks.Context(_layers, InChannels, Classes, _widest), pointFeatures, 0, count, points, pointLogits);
     }
 
