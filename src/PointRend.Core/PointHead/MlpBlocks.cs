@@ -1,4 +1,4 @@
-// Shape shorthand: K classes, C input channels, P points, B = 2 or 3 SIMD vectors of points per block, G = 8 outputs per
+// Shape shorthand: K classes, C input channels, P points, B = 2 SIMD vectors of points per block, G = 8 outputs per
 // register group; every buffer is channel-major: row r of a block is its B points' values of channel r.
 // Coordinates: none.
 using System.Buffers;
@@ -18,7 +18,7 @@ internal static class MlpBlocks
         where TS : struct, ISimd<TV>
         where TV : struct
     {
-        int block = Vectors<TS, TV>() * TS.Count;
+        int block = 2 * TS.Count;
         int c = context.InChannels;
         int k = context.Classes;
         int end = start + count;
@@ -63,45 +63,22 @@ internal static class MlpBlocks
         where TS : struct, ISimd<TV>
         where TV : struct
     {
-        int block = Vectors<TS, TV>() * TS.Count;
+        int block = 2 * TS.Count;
         var layers = context.Layers;
         ref float coarse = ref Unsafe.Add(ref input, (context.InChannels - context.Classes) * inputStride);
         ref float current = ref MemoryMarshal.GetReference(hidden);
         ref float next = ref Unsafe.Add(ref current, context.Widest * block);
-        LayerOf<TS, TV>(layers[0], ref input, inputStride, layers[0].Inputs, ref coarse, inputStride, 0, relu: layers.Length > 1,
+        Layer<TS, TV>(layers[0], ref input, inputStride, layers[0].Inputs, ref coarse, inputStride, 0, relu: layers.Length > 1,
             ref layers.Length > 1 ? ref current : ref output, layers.Length > 1 ? block : outputStride);
         for (int l = 1; l < layers.Length; l++)
         {
             bool last = l == layers.Length - 1;
             int previous = layers[l - 1].Outputs;
-            LayerOf<TS, TV>(layers[l], ref current, block, previous, ref coarse, inputStride, context.Classes, relu: !last,
+            Layer<TS, TV>(layers[l], ref current, block, previous, ref coarse, inputStride, context.Classes, relu: !last,
                 ref last ? ref output : ref next, last ? outputStride : block);
             ref float swap = ref current;
             current = ref next;
             next = ref swap;
-        }
-    }
-
-    /// <summary>Vectors of points per block: three where 32 vector registers hold 24 accumulators, else two.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Vectors<TS, TV>()
-        where TS : struct, ISimd<TV>
-        where TV : struct => TS.Count == 16 ? 3 : 2;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LayerOf<TS, TV>(
-        MlpPointHead.PackedLayer layer, ref float a, int strideA, int rowsA, ref float b, int strideB, int rowsB, bool relu,
-        ref float destination, int destinationStride)
-        where TS : struct, ISimd<TV>
-        where TV : struct
-    {
-        if (Vectors<TS, TV>() == 3)
-        {
-            Layer3<TS, TV>(layer, ref a, strideA, rowsA, ref b, strideB, rowsB, relu, ref destination, destinationStride);
-        }
-        else
-        {
-            Layer<TS, TV>(layer, ref a, strideA, rowsA, ref b, strideB, rowsB, relu, ref destination, destinationStride);
         }
     }
 
@@ -233,140 +210,6 @@ internal static class MlpBlocks
             {
                 d = ref Unsafe.Add(ref d, destinationStride);
                 TS.Store(a7, ref d); TS.Store(b7, ref Unsafe.Add(ref d, n));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Layer{TS, TV}"/> for three vectors of points: with 32 registers (AVX-512) 24 accumulators still fit,
-    /// and each broadcast weight then feeds three fused multiply-adds instead of two.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Layer3<TS, TV>(
-        MlpPointHead.PackedLayer layer, ref float a, int strideA, int rowsA, ref float b, int strideB, int rowsB, bool relu,
-        ref float destination, int destinationStride)
-        where TS : struct, ISimd<TV>
-        where TV : struct
-    {
-        const int G = MlpPointHead.PackedLayer.GroupSize;
-        int n = TS.Count;
-        ref float weights = ref MemoryMarshal.GetArrayDataReference(layer.Weights);
-        ref float bias = ref MemoryMarshal.GetArrayDataReference(layer.Bias);
-        for (int g = 0; g < layer.Groups; g++)
-        {
-            TV a0 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 0)), b0 = a0, c0 = a0;
-            TV a1 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 1)), b1 = a1, c1 = a1;
-            TV a2 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 2)), b2 = a2, c2 = a2;
-            TV a3 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 3)), b3 = a3, c3 = a3;
-            TV a4 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 4)), b4 = a4, c4 = a4;
-            TV a5 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 5)), b5 = a5, c5 = a5;
-            TV a6 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 6)), b6 = a6, c6 = a6;
-            TV a7 = TS.Broadcast(Unsafe.Add(ref bias, (g * G) + 7)), b7 = a7, c7 = a7;
-            ref float w = ref Unsafe.Add(ref weights, g * layer.Inputs * G);
-            for (int r = 0; r < rowsA; r++, w = ref Unsafe.Add(ref w, G))
-            {
-                ref float row = ref Unsafe.Add(ref a, r * strideA);
-                TV x0 = TS.Load(ref row);
-                TV x1 = TS.Load(ref Unsafe.Add(ref row, n));
-                TV x2 = TS.Load(ref Unsafe.Add(ref row, 2 * n));
-                TV w0 = TS.Broadcast(Unsafe.Add(ref w, 0));
-                a0 = TS.Fma(w0, x0, a0); b0 = TS.Fma(w0, x1, b0); c0 = TS.Fma(w0, x2, c0);
-                TV w1 = TS.Broadcast(Unsafe.Add(ref w, 1));
-                a1 = TS.Fma(w1, x0, a1); b1 = TS.Fma(w1, x1, b1); c1 = TS.Fma(w1, x2, c1);
-                TV w2 = TS.Broadcast(Unsafe.Add(ref w, 2));
-                a2 = TS.Fma(w2, x0, a2); b2 = TS.Fma(w2, x1, b2); c2 = TS.Fma(w2, x2, c2);
-                TV w3 = TS.Broadcast(Unsafe.Add(ref w, 3));
-                a3 = TS.Fma(w3, x0, a3); b3 = TS.Fma(w3, x1, b3); c3 = TS.Fma(w3, x2, c3);
-                TV w4 = TS.Broadcast(Unsafe.Add(ref w, 4));
-                a4 = TS.Fma(w4, x0, a4); b4 = TS.Fma(w4, x1, b4); c4 = TS.Fma(w4, x2, c4);
-                TV w5 = TS.Broadcast(Unsafe.Add(ref w, 5));
-                a5 = TS.Fma(w5, x0, a5); b5 = TS.Fma(w5, x1, b5); c5 = TS.Fma(w5, x2, c5);
-                TV w6 = TS.Broadcast(Unsafe.Add(ref w, 6));
-                a6 = TS.Fma(w6, x0, a6); b6 = TS.Fma(w6, x1, b6); c6 = TS.Fma(w6, x2, c6);
-                TV w7 = TS.Broadcast(Unsafe.Add(ref w, 7));
-                a7 = TS.Fma(w7, x0, a7); b7 = TS.Fma(w7, x1, b7); c7 = TS.Fma(w7, x2, c7);
-            }
-
-            for (int r = 0; r < rowsB; r++, w = ref Unsafe.Add(ref w, G))
-            {
-                ref float row = ref Unsafe.Add(ref b, r * strideB);
-                TV x0 = TS.Load(ref row);
-                TV x1 = TS.Load(ref Unsafe.Add(ref row, n));
-                TV x2 = TS.Load(ref Unsafe.Add(ref row, 2 * n));
-                TV w0 = TS.Broadcast(Unsafe.Add(ref w, 0));
-                a0 = TS.Fma(w0, x0, a0); b0 = TS.Fma(w0, x1, b0); c0 = TS.Fma(w0, x2, c0);
-                TV w1 = TS.Broadcast(Unsafe.Add(ref w, 1));
-                a1 = TS.Fma(w1, x0, a1); b1 = TS.Fma(w1, x1, b1); c1 = TS.Fma(w1, x2, c1);
-                TV w2 = TS.Broadcast(Unsafe.Add(ref w, 2));
-                a2 = TS.Fma(w2, x0, a2); b2 = TS.Fma(w2, x1, b2); c2 = TS.Fma(w2, x2, c2);
-                TV w3 = TS.Broadcast(Unsafe.Add(ref w, 3));
-                a3 = TS.Fma(w3, x0, a3); b3 = TS.Fma(w3, x1, b3); c3 = TS.Fma(w3, x2, c3);
-                TV w4 = TS.Broadcast(Unsafe.Add(ref w, 4));
-                a4 = TS.Fma(w4, x0, a4); b4 = TS.Fma(w4, x1, b4); c4 = TS.Fma(w4, x2, c4);
-                TV w5 = TS.Broadcast(Unsafe.Add(ref w, 5));
-                a5 = TS.Fma(w5, x0, a5); b5 = TS.Fma(w5, x1, b5); c5 = TS.Fma(w5, x2, c5);
-                TV w6 = TS.Broadcast(Unsafe.Add(ref w, 6));
-                a6 = TS.Fma(w6, x0, a6); b6 = TS.Fma(w6, x1, b6); c6 = TS.Fma(w6, x2, c6);
-                TV w7 = TS.Broadcast(Unsafe.Add(ref w, 7));
-                a7 = TS.Fma(w7, x0, a7); b7 = TS.Fma(w7, x1, b7); c7 = TS.Fma(w7, x2, c7);
-            }
-
-            if (relu)
-            {
-                a0 = TS.Relu(a0); b0 = TS.Relu(b0); c0 = TS.Relu(c0);
-                a1 = TS.Relu(a1); b1 = TS.Relu(b1); c1 = TS.Relu(c1);
-                a2 = TS.Relu(a2); b2 = TS.Relu(b2); c2 = TS.Relu(c2);
-                a3 = TS.Relu(a3); b3 = TS.Relu(b3); c3 = TS.Relu(c3);
-                a4 = TS.Relu(a4); b4 = TS.Relu(b4); c4 = TS.Relu(c4);
-                a5 = TS.Relu(a5); b5 = TS.Relu(b5); c5 = TS.Relu(c5);
-                a6 = TS.Relu(a6); b6 = TS.Relu(b6); c6 = TS.Relu(c6);
-                a7 = TS.Relu(a7); b7 = TS.Relu(b7); c7 = TS.Relu(c7);
-            }
-
-            int o = g * G;
-            int valid = Math.Min(G, layer.Outputs - o);
-            ref float d = ref Unsafe.Add(ref destination, o * destinationStride);
-            TS.Store(a0, ref d); TS.Store(b0, ref Unsafe.Add(ref d, n)); TS.Store(c0, ref Unsafe.Add(ref d, 2 * n));
-            if (valid > 1)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a1, ref d); TS.Store(b1, ref Unsafe.Add(ref d, n)); TS.Store(c1, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 2)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a2, ref d); TS.Store(b2, ref Unsafe.Add(ref d, n)); TS.Store(c2, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 3)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a3, ref d); TS.Store(b3, ref Unsafe.Add(ref d, n)); TS.Store(c3, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 4)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a4, ref d); TS.Store(b4, ref Unsafe.Add(ref d, n)); TS.Store(c4, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 5)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a5, ref d); TS.Store(b5, ref Unsafe.Add(ref d, n)); TS.Store(c5, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 6)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a6, ref d); TS.Store(b6, ref Unsafe.Add(ref d, n)); TS.Store(c6, ref Unsafe.Add(ref d, 2 * n));
-            }
-
-            if (valid > 7)
-            {
-                d = ref Unsafe.Add(ref d, destinationStride);
-                TS.Store(a7, ref d); TS.Store(b7, ref Unsafe.Add(ref d, n)); TS.Store(c7, ref Unsafe.Add(ref d, 2 * n));
             }
         }
     }

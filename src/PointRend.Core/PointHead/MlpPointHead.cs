@@ -15,11 +15,10 @@ public sealed record MlpLayer(float[] Weights, float[] Bias, int Outputs, int In
 /// the last K input channels (the coarse logits) again; the last layer has no ReLU and predicts the K classes.
 /// </summary>
 /// <remarks>
-/// Points go through all layers in blocks of two SIMD vectors (three on 16-lane AVX-512, whose 32 registers hold
-/// the 24 accumulators), so a block's activations stay in L1 and nothing is written between layers but the block.
-/// Every output is bias + sum over inputs in input order with one fused multiply-add per term, the same on every
-/// instruction set (AVX-512, AVX2+FMA, 128-bit), so results do not depend on the machine or the block size.
-/// ONNX Runtime sums in another order, so the two agree to float rounding, not bit for bit.
+/// Points go through all layers in blocks of two SIMD vectors, so a block's activations stay in L1 and nothing is
+/// written between layers but the block. Every output is bias + sum over inputs in input order with one fused
+/// multiply-add per term, the same on every instruction set (AVX-512, AVX2+FMA, 128-bit), so results do not
+/// depend on the machine. ONNX Runtime sums in another order, so the two agree to float rounding, not bit for bit.
 /// </remarks>
 public sealed class MlpPointHead : IPointHead
 {
