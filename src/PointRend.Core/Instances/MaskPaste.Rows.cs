@@ -136,46 +136,11 @@ public static partial class MaskPaste
 
         if (Vector512.IsHardwareAccelerated)
         {
-            const int Lanes = 16;
-            if (n < Lanes)
-            {
-                Span<float> pad = stackalloc float[Lanes];
-                pad.Clear();
-                logits.CopyTo(pad);
-                Sigmoid512(Vector512.Create((ReadOnlySpan<float>)pad)).CopyTo(pad);
-                pad[..n].CopyTo(probs);
-                return;
-            }
-
-            // The last vector is read before the loop can overwrite its inputs (in place).
-            var last = Sigmoid512(Vector512.Create(logits[(n - Lanes)..]));
-            for (int i = 0; i <= n - Lanes; i += Lanes)
-            {
-                Sigmoid512(Vector512.Create(logits[i..])).CopyTo(probs[i..]);
-            }
-
-            last.CopyTo(probs[(n - Lanes)..]);
+            SigmoidVectors<Simd512, Vector512<float>>(logits, probs);
         }
         else if (Vector256.IsHardwareAccelerated)
         {
-            const int Lanes = 8;
-            if (n < Lanes)
-            {
-                Span<float> pad = stackalloc float[Lanes];
-                pad.Clear();
-                logits.CopyTo(pad);
-                Sigmoid256(Vector256.Create((ReadOnlySpan<float>)pad)).CopyTo(pad);
-                pad[..n].CopyTo(probs);
-                return;
-            }
-
-            var last = Sigmoid256(Vector256.Create(logits[(n - Lanes)..]));
-            for (int i = 0; i <= n - Lanes; i += Lanes)
-            {
-                Sigmoid256(Vector256.Create(logits[i..])).CopyTo(probs[i..]);
-            }
-
-            last.CopyTo(probs[(n - Lanes)..]);
+            SigmoidVectors<Simd256, Vector256<float>>(logits, probs);
         }
         else
         {
@@ -186,11 +151,34 @@ public static partial class MaskPaste
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Sigmoid512(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+    private static void SigmoidVectors<TS, TV>(ReadOnlySpan<float> logits, Span<float> probs)
+        where TS : struct, ISimd<TV>
+        where TV : struct
+    {
+        int n = logits.Length;
+        int lanes = TS.Count;
+        if (n < lanes)
+        {
+            Span<float> pad = stackalloc float[lanes];
+            pad.Clear();
+            logits.CopyTo(pad);
+            ref float padded = ref MemoryMarshal.GetReference(pad);
+            TS.Store(TS.Sigmoid(TS.Load(ref padded)), ref padded);
+            pad[..n].CopyTo(probs);
+            return;
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Sigmoid256(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+        ref float source = ref MemoryMarshal.GetReference(logits);
+        ref float destination = ref MemoryMarshal.GetReference(probs);
+        // The last vector is read before the loop can overwrite its inputs (in place).
+        var last = TS.Sigmoid(TS.Load(ref Unsafe.Add(ref source, n - lanes)));
+        for (int i = 0; i <= n - lanes; i += lanes)
+        {
+            TS.Store(TS.Sigmoid(TS.Load(ref Unsafe.Add(ref source, i))), ref Unsafe.Add(ref destination, i));
+        }
+
+        TS.Store(last, ref Unsafe.Add(ref destination, n - lanes));
+    }
 
     private static ulong[] MakeByteMasks()
     {

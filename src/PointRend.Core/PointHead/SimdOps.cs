@@ -1,4 +1,4 @@
-// The vector operations MlpBlocks needs, one struct per vector width; the JIT specialises the generic kernel for
+// The vector operations MlpBlocks and the mask paste need, one struct per vector width; the JIT specialises the generic kernel for
 // each, so there is no interface call at run time.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -21,6 +21,9 @@ internal interface ISimd<TV>
     static abstract TV Fma(TV a, TV b, TV c);
 
     static abstract TV Relu(TV value);
+
+    /// <summary>1 / (1 + exp(-x)) with the vector exp, which may differ from MathF.Exp in the last bit.</summary>
+    static abstract TV Sigmoid(TV x);
 }
 
 internal readonly struct Simd512 : ISimd<Vector512<float>>
@@ -41,6 +44,9 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Relu(Vector512<float> value) => Vector512.Max(value, Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
 }
 
 internal readonly struct Simd256 : ISimd<Vector256<float>>
@@ -61,6 +67,9 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Relu(Vector256<float> value) => Vector256.Max(value, Vector256<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
 }
 
 /// <summary>Where neither wide set exists: correct everywhere (FMA in software if need be), fast nowhere.</summary>
@@ -82,4 +91,7 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Relu(Vector128<float> value) => Vector128.Max(value, Vector128<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + Vector128.Exp(-x));
 }
