@@ -62,6 +62,14 @@ internal sealed class SparseLevel : IDisposable
     /// <summary>A new slot for <paramref name="cell"/> (which must not have one); may move <see cref="Store"/>.</summary>
     public int Allocate(int cell)
     {
+        int slot = AllocateUncleared(cell);
+        Store.AsSpan((slot * Stride) + _classes, Stride - _classes).Clear();
+        return slot;
+    }
+
+    /// <summary><see cref="Allocate"/> for a caller that writes all Stride floats of the slot itself.</summary>
+    public int AllocateUncleared(int cell)
+    {
         int slot = Used++;
         if ((long)Used * Stride > Store.Length)
         {
@@ -71,7 +79,6 @@ internal sealed class SparseLevel : IDisposable
             Store = grown;
         }
 
-        Store.AsSpan((slot * Stride) + _classes, Stride - _classes).Clear();
         Slot[cell] = slot;
         return slot;
     }
@@ -121,6 +128,14 @@ internal sealed class Taps : IDisposable
     public Span<float> FirstWeight => _floats.AsSpan(0, Count);
 
     public Span<float> SecondWeight => _floats.AsSpan(Count, Count);
+
+    public int FirstOf(int index) => _ints[index];
+
+    public int SecondOf(int index) => _ints[Count + index];
+
+    public float FirstWeightOf(int index) => _floats[index];
+
+    public float SecondWeightOf(int index) => _floats[Count + index];
 
     public void Dispose()
     {

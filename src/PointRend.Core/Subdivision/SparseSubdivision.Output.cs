@@ -56,7 +56,7 @@ internal sealed partial class SparseSubdivision
 
                         for (int i = x; i < x + 8; i++)
                         {
-                            output[i] = tl[i] == bl[i] && rowBound[i] < 0 ? tl[i] : ExactOutputLabel(step, t, b, i, i, wy0, wy1, 1f, 0f, logits);
+                            output[i] = tl[i] == bl[i] && rowBound[i] < 0 ? tl[i] : ExactOutputLabel(step, rows.FirstOf(y), rows.SecondOf(y), i, i, wy0, wy1, 1f, 0f, logits);
                         }
                     }
 
@@ -69,7 +69,7 @@ internal sealed partial class SparseSubdivision
                         }
                         else
                         {
-                            output[x] = ExactOutputLabel(step, t, b, x, x, wy0, wy1, 1f, 0f, logits);
+                            output[x] = ExactOutputLabel(step, rows.FirstOf(y), rows.SecondOf(y), x, x, wy0, wy1, 1f, 0f, logits);
                         }
                     }
 
@@ -94,7 +94,7 @@ internal sealed partial class SparseSubdivision
                         }
                     }
 
-                    output[x] = ExactOutputLabel(step, t, b, l, r, wy0, wy1, wx0, wx1, logits);
+                    output[x] = ExactOutputLabel(step, rows.FirstOf(y), rows.SecondOf(y), l, r, wy0, wy1, wx0, wx1, logits);
                 }
             }
         }
@@ -106,14 +106,14 @@ internal sealed partial class SparseSubdivision
     }
 
     /// <summary>The final resize's logits at one output pixel (Resize's formula), then their argmax.</summary>
-    private byte ExactOutputLabel(int step, int t, int b, int l, int r, float wy0, float wy1, float wx0, float wx1, float[] logits)
+    private byte ExactOutputLabel(int step, int top, int bottom, int l, int r, float wy0, float wy1, float wx0, float wx1, float[] logits)
     {
         var last = _levels[step];
-        int a00 = Ensure(step, t + l) * last.Stride;
-        int a01 = Ensure(step, t + r) * last.Stride;
-        int a10 = Ensure(step, b + l) * last.Stride;
-        int a11 = Ensure(step, b + r) * last.Stride;
-        Interpolate(last.Store, a00, a01, a10, a11, wx0, wx1, wy0, wy1, logits.AsSpan(0, last.Stride));
-        return LabelAndUncertainty(logits.AsSpan(0, _classes)).Label;
+        int a00 = Ensure(step, top, l) * last.Stride;
+        int a01 = Ensure(step, top, r) * last.Stride;
+        int a10 = Ensure(step, bottom, l) * last.Stride;
+        int a11 = Ensure(step, bottom, r) * last.Stride;
+        Interpolate(last.Store, a00, a01, a10, a11, wx0, wx1, wy0, wy1, logits, 0, last.Stride);
+        return LabelAndUncertainty(logits, 0, last.Stride).Label;
     }
 }
