@@ -38,39 +38,45 @@ internal sealed partial class SparseSubdivision
     /// their label is the same convex combination of their bounds as the cell is of their logits (plus delta), so a
     /// cell mostly made of certain cells is nearly as certain; a cell whose sources disagree gets +infinity.
     /// </summary>
-    private void PropagateBounds(SparseLevel parent, SparseLevel level)
-    {
-        int width = level.Width;
-        int parentWidth = parent.Width;
-        float delta = Delta();
-        var rows = level.Rows!;
-        int[] vLabels = ArrayPool<int>.Shared.Rent(parentWidth);
-        float[] vBound = ArrayPool<float>.Shared.Rent(parentWidth);
-        try
-        {
-            int lastT = -1;
-            int lastB = -1;
-            for (int y = 0; y < level.Height; y++)
-            {
-                int t = rows.First[y] * parentWidth;
-                int b = rows.Second[y] * parentWidth;
-                if (t != lastT || b != lastB)
-                {
-                    // Rows 2i+1 and 2i+2 blend the same two rows below (with other weights), so they share the labels.
-                    MergeLabels(parent.Labels.AsSpan(t, parentWidth), parent.Labels.AsSpan(b, parentWidth), vLabels.AsSpan(0, parentWidth));
-                    (lastT, lastB) = (t, b);
-                }
+    private void PropagateBounds(SparseLevel parent, SparseLevel level) =>
+        RowPass.Run(new BoundsRows(parent, level, Delta()), level.Height, _threads);
 
-                BlendBounds(parent.Bound.AsSpan(t, parentWidth), parent.Bound.AsSpan(b, parentWidth), rows.FirstWeight[y], rows.SecondWeight[y], 0f,
-                    vBound.AsSpan(0, parentWidth));
-                ExpandRow2x(vLabels.AsSpan(0, parentWidth), vBound.AsSpan(0, parentWidth), delta,
-                    level.Labels.AsSpan(y * width, width), level.Bound.AsSpan(y * width, width));
-            }
-        }
-        finally
+    /// <summary>PropagateBounds for a range of the new level's rows (each written from the two rows below it only).</summary>
+    private sealed class BoundsRows(SparseLevel parent, SparseLevel level, float delta) : IRowWork
+    {
+        public void Rows(int start, int end)
         {
-            ArrayPool<int>.Shared.Return(vLabels);
-            ArrayPool<float>.Shared.Return(vBound);
+            int width = level.Width;
+            int parentWidth = parent.Width;
+            var rows = level.Rows!;
+            int[] vLabels = ArrayPool<int>.Shared.Rent(parentWidth);
+            float[] vBound = ArrayPool<float>.Shared.Rent(parentWidth);
+            try
+            {
+                int lastT = -1;
+                int lastB = -1;
+                for (int y = start; y < end; y++)
+                {
+                    int t = rows.FirstOf(y) * parentWidth;
+                    int b = rows.SecondOf(y) * parentWidth;
+                    if (t != lastT || b != lastB)
+                    {
+                        // Rows 2i+1 and 2i+2 blend the same two rows below (with other weights), so they share the labels.
+                        MergeLabels(parent.Labels.AsSpan(t, parentWidth), parent.Labels.AsSpan(b, parentWidth), vLabels.AsSpan(0, parentWidth));
+                        (lastT, lastB) = (t, b);
+                    }
+
+                    BlendBounds(parent.Bound.AsSpan(t, parentWidth), parent.Bound.AsSpan(b, parentWidth), rows.FirstWeightOf(y), rows.SecondWeightOf(y), 0f,
+                        vBound.AsSpan(0, parentWidth));
+                    ExpandRow2x(vLabels.AsSpan(0, parentWidth), vBound.AsSpan(0, parentWidth), delta,
+                        level.Labels.AsSpan(y * width, width), level.Bound.AsSpan(y * width, width));
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(vLabels);
+                ArrayPool<float>.Shared.Return(vBound);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // Shape shorthand: K classes, H x W grid of a level, cells = H * W.
 // Coordinates: cells are raster indices i * W + j of the level they belong to.
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -26,7 +27,6 @@ internal sealed partial class SparseSubdivision
         int width = last.Width;
         bool sameColumns = width == outWidth;
         float[] logits = ArrayPool<float>.Shared.Rent(last.Stride);
-        float[] rowBound = ArrayPool<float>.Shared.Rent(width);
         try
         {
             for (int y = 0; y < outHeight; y++)
@@ -38,41 +38,7 @@ internal sealed partial class SparseSubdivision
                 var output = labels.AsSpan(y * outWidth, outWidth);
                 if (sameColumns)
                 {
-                    // Columns map one to one (the usual case: only the rows are resized), so the proof is per column:
-                    // the two rows agree on the label and their blended bound is below zero.
-                    BlendBounds(last.Bound.AsSpan(t, width), last.Bound.AsSpan(b, width), wy0, wy1, delta, rowBound.AsSpan(0, width));
-                    var tl = last.Labels.AsSpan(t, width);
-                    var bl = last.Labels.AsSpan(b, width);
-                    int x = 0;
-                    for (; x <= width - 8; x += 8)
-                    {
-                        // Eight pixels at once where both rows agree on all eight labels and all eight bounds prove them.
-                        if (MemoryMarshal.Read<ulong>(tl[x..]) == MemoryMarshal.Read<ulong>(bl[x..])
-                            && Vector256.LessThanAll(Vector256.Create<float>(rowBound.AsSpan(x, 8)), Vector256<float>.Zero))
-                        {
-                            tl.Slice(x, 8).CopyTo(output[x..]);
-                            continue;
-                        }
-
-                        for (int i = x; i < x + 8; i++)
-                        {
-                            output[i] = tl[i] == bl[i] && rowBound[i] < 0 ? tl[i] : ExactOutputLabel(step, rows.FirstOf(y), rows.SecondOf(y), i, i, wy0, wy1, 1f, 0f, logits);
-                        }
-                    }
-
-                    for (; x < width; x++)
-                    {
-                        byte label = tl[x];
-                        if (label == bl[x] && rowBound[x] < 0)
-                        {
-                            output[x] = label;
-                        }
-                        else
-                        {
-                            output[x] = ExactOutputLabel(step, rows.FirstOf(y), rows.SecondOf(y), x, x, wy0, wy1, 1f, 0f, logits);
-                        }
-                    }
-
+                    WriteRowSameColumns(step, rows.FirstOf(y), rows.SecondOf(y), wy0, wy1, delta, output, logits);
                     continue;
                 }
 
@@ -101,7 +67,53 @@ internal sealed partial class SparseSubdivision
         finally
         {
             ArrayPool<float>.Shared.Return(logits);
-            ArrayPool<float>.Shared.Return(rowBound);
+        }
+    }
+
+    /// <summary>
+    /// One output row where the columns map one to one (the usual case: only the rows are resized), so the proof is
+    /// per column: the two rows agree on the label and their blended bound (BlendBounds' operations) is below zero.
+    /// </summary>
+    private void WriteRowSameColumns(int step, int top, int bottom, float wy0, float wy1, float delta, Span<byte> output, float[] logits)
+    {
+        var last = _levels[step];
+        int width = last.Width;
+        var tb = last.Bound.AsSpan(top * width, width);
+        var bb = last.Bound.AsSpan(bottom * width, width);
+        var tl = last.Labels.AsSpan(top * width, width);
+        var bl = last.Labels.AsSpan(bottom * width, width);
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float tbr = ref MemoryMarshal.GetReference(tb);
+            ref float bbr = ref MemoryMarshal.GetReference(bb);
+            ref byte tlr = ref MemoryMarshal.GetReference(tl);
+            ref byte blr = ref MemoryMarshal.GetReference(bl);
+            ref byte o = ref MemoryMarshal.GetReference(output);
+            var w0 = Vector256.Create(wy0);
+            var w1 = Vector256.Create(wy1);
+            var d = Vector256.Create(delta);
+            for (; x <= width - 8; x += 8)
+            {
+                // Eight pixels at once where both rows agree on all eight labels and all eight bounds prove them.
+                ulong labels = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref tlr, x));
+                if (labels == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref blr, x))
+                    && Vector256.LessThanAll((w0 * Vector256.LoadUnsafe(ref tbr, (nuint)x)) + (w1 * Vector256.LoadUnsafe(ref bbr, (nuint)x)) + d, Vector256<float>.Zero))
+                {
+                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref o, x), labels);
+                    continue;
+                }
+
+                for (int i = x; i < x + 8; i++)
+                {
+                    output[i] = tl[i] == bl[i] && (wy0 * tb[i]) + (wy1 * bb[i]) + delta < 0 ? tl[i] : ExactOutputLabel(step, top, bottom, i, i, wy0, wy1, 1f, 0f, logits);
+                }
+            }
+        }
+
+        for (; x < width; x++)
+        {
+            output[x] = tl[x] == bl[x] && (wy0 * tb[x]) + (wy1 * bb[x]) + delta < 0 ? tl[x] : ExactOutputLabel(step, top, bottom, x, x, wy0, wy1, 1f, 0f, logits);
         }
     }
 

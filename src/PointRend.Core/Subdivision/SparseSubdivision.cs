@@ -39,6 +39,9 @@ internal sealed partial class SparseSubdivision : IDisposable
     private readonly Vector512<float> _validLanes512;
     private readonly Vector256<float> _validLanes256;
     private int _count;
+
+    /// <summary>Threads a grid-wide pass may use: the point head's (IntraOpThreads), whose cores the steps already share.</summary>
+    private int _threads = 1;
     private float _maxAbs;
 
     private SparseSubdivision(int classes, int steps)
@@ -67,7 +70,11 @@ internal sealed partial class SparseSubdivision : IDisposable
             return null;
         }
 
-        using var sparse = new SparseSubdivision(classes, options.Steps) { _maxAbs = maxAbs };
+        using var sparse = new SparseSubdivision(classes, options.Steps)
+        {
+            _maxAbs = maxAbs,
+            _threads = head is ParallelMlpPointHead parallel ? parallel.Threads : 1,
+        };
         return sparse.Run(coarse, features, head, options);
     }
 
