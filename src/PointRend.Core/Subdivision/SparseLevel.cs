@@ -23,8 +23,9 @@ internal sealed class SparseLevel : IDisposable
         Cells = height * width;
         Labels = ArrayPool<byte>.Shared.Rent(Cells);
         Bound = ArrayPool<float>.Shared.Rent(Cells);
+        // Slot starts out as whatever the pool held: the first pass over a level's rows clears it (ClearSlots), so
+        // that the 4-byte-per-cell write of the largest level is shared among threads and made with its other rows.
         Slot = ArrayPool<int>.Shared.Rent(Cells);
-        Slot.AsSpan(0, Cells).Fill(-1);
         // Slots padded to 8 or 16 floats so one or two vector operations interpolate a whole cell; the padding is
         // zero (never garbage: denormals would slow every vector op down) and is never read as a class.
         Stride = classes <= 8 ? 8 : classes <= 16 ? 16 : classes;
@@ -58,6 +59,9 @@ internal sealed class SparseLevel : IDisposable
     public Taps? Rows { get; init; }
 
     public Taps? Columns { get; init; }
+
+    /// <summary>No cell of rows start..end-1 has a slot (yet).</summary>
+    public void ClearSlots(int start, int end) => Slot.AsSpan(start * Width, (end - start) * Width).Fill(-1);
 
     /// <summary>A new slot for <paramref name="cell"/> (which must not have one); may move <see cref="Store"/>.</summary>
     public int Allocate(int cell)

@@ -71,6 +71,8 @@ internal sealed partial class SparseSubdivision
                     ExpandRow2x(vLabels.AsSpan(0, parentWidth), vBound.AsSpan(0, parentWidth), delta,
                         level.Labels.AsSpan(y * width, width), level.Bound.AsSpan(y * width, width));
                 }
+
+                level.ClearSlots(start, end);
             }
             finally
             {

@@ -146,6 +146,7 @@ internal sealed partial class SparseSubdivision : IDisposable
     {
         int classes = _classes;
         var level = new SparseLevel(classes, coarse.Height, coarse.Width, coarse.Height * coarse.Width);
+        level.ClearSlots(0, level.Height);
         _levels[0] = level;
         _count = 1;
         var data = coarse.Data.Span;
@@ -173,6 +174,7 @@ internal sealed partial class SparseSubdivision : IDisposable
         int cells = level.Cells;
         if (take == cells && floor == float.NegativeInfinity)
         {
+            level.ClearSlots(0, level.Height);
             for (int i = 0; i < cells; i++)
             {
                 selected[i] = i;
