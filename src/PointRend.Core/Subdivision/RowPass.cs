@@ -45,8 +45,9 @@ internal sealed class RowPass : IThreadPoolWorkItem
             return;
         }
 
-        // About 16 claims per thread: enough to balance a helper that starts late, few enough that claiming is free.
-        var pass = new RowPass(work, rows, Math.Max(8, rows / (16 * threads)));
+        // Small claims (8 rows of the 4x grids: 15k cells, some 20 us): the caller waits at the end for a helper's
+        // claim in progress, and on a busy (or virtual) machine the helper can be descheduled in the middle of it.
+        var pass = new RowPass(work, rows, Math.Max(8, rows / (64 * threads)));
         for (int i = 1; i < threads; i++)
         {
             ThreadPool.UnsafeQueueUserWorkItem(pass, preferLocal: false);
