@@ -29,6 +29,35 @@ public class ParallelRefinementTests
         Assert.Equal(single.Logits.ToArray(), shared.Logits.ToArray());
     }
 
+    [Theory]
+    [InlineData(176)]
+    [InlineData(181)]
+    public void SparseSteps_OnTwoThreads_SelectAndLabelAsTheFullGrid(int outWidth)
+    {
+        // Levels and outputs of 128 rows or more share their bounds, slot clearing and output proofs among the head's
+        // threads (RowPass): 9 x 11 -> 144 x 176 after 4 steps, then 140 rows with the same columns or 181 columns.
+        var coarse = Maps.Random(Classes, 9, 11, seed: 5);
+        FeatureMap[] features = [Maps.Random(7, 18, 22, seed: 6), Maps.Random(1, 36, 44, seed: 7)];
+        var head = Head(7 + 1 + Classes);
+        var options = new RenderOptions(RenderMode.PointRend, 4, 900, 140, outWidth) { RecordPoints = true };
+
+        using var full = SubdivisionRenderer.Render(coarse, features, new ParallelMlpPointHead(head, threads: 1), options with { FullGridSteps = true });
+        using var shared = SubdivisionRenderer.Render(coarse, features, new ParallelMlpPointHead(head, threads: 2), options);
+
+        for (int s = 0; s < 4; s++)
+        {
+            Assert.Equal(full.SelectedCellsPerStep[s], shared.SelectedCellsPerStep[s]);
+        }
+
+        int pixels = 140 * outWidth;
+        var expected = new byte[pixels];
+        LabelMaps.Argmax(full.Logits, Classes, pixels, expected);
+        var labels = new byte[pixels];
+        shared.CopyLabels(labels);
+        Assert.Equal(expected, labels);
+        Assert.Equal(full.Logits.ToArray(), shared.Logits.ToArray());
+    }
+
     private static MlpPointHead Head(int inChannels)
     {
         var random = new Random(4);

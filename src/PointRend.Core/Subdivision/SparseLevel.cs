@@ -23,8 +23,9 @@ internal sealed class SparseLevel : IDisposable
         Cells = height * width;
         Labels = ArrayPool<byte>.Shared.Rent(Cells);
         Bound = ArrayPool<float>.Shared.Rent(Cells);
+        // Slot starts out as whatever the pool held: the first pass over a level's rows clears it (ClearSlots), so
+        // that the 4-byte-per-cell write of the largest level is shared among threads and made with its other rows.
         Slot = ArrayPool<int>.Shared.Rent(Cells);
-        Slot.AsSpan(0, Cells).Fill(-1);
         // Slots padded to 8 or 16 floats so one or two vector operations interpolate a whole cell; the padding is
         // zero (never garbage: denormals would slow every vector op down) and is never read as a class.
         Stride = classes <= 8 ? 8 : classes <= 16 ? 16 : classes;
@@ -59,8 +60,19 @@ internal sealed class SparseLevel : IDisposable
 
     public Taps? Columns { get; init; }
 
+    /// <summary>No cell of rows start..end-1 has a slot (yet).</summary>
+    public void ClearSlots(int start, int end) => Slot.AsSpan(start * Width, (end - start) * Width).Fill(-1);
+
     /// <summary>A new slot for <paramref name="cell"/> (which must not have one); may move <see cref="Store"/>.</summary>
     public int Allocate(int cell)
+    {
+        int slot = AllocateUncleared(cell);
+        Store.AsSpan((slot * Stride) + _classes, Stride - _classes).Clear();
+        return slot;
+    }
+
+    /// <summary><see cref="Allocate"/> for a caller that writes all Stride floats of the slot itself.</summary>
+    public int AllocateUncleared(int cell)
     {
         int slot = Used++;
         if ((long)Used * Stride > Store.Length)
@@ -71,7 +83,6 @@ internal sealed class SparseLevel : IDisposable
             Store = grown;
         }
 
-        Store.AsSpan((slot * Stride) + _classes, Stride - _classes).Clear();
         Slot[cell] = slot;
         return slot;
     }
@@ -121,6 +132,14 @@ internal sealed class Taps : IDisposable
     public Span<float> FirstWeight => _floats.AsSpan(0, Count);
 
     public Span<float> SecondWeight => _floats.AsSpan(Count, Count);
+
+    public int FirstOf(int index) => _ints[index];
+
+    public int SecondOf(int index) => _ints[Count + index];
+
+    public float FirstWeightOf(int index) => _floats[index];
+
+    public float SecondWeightOf(int index) => _floats[Count + index];
 
     public void Dispose()
     {

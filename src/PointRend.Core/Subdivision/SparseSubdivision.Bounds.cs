@@ -2,6 +2,7 @@
 // Coordinates: cells are raster indices i * W + j of the level they belong to.
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -37,37 +38,71 @@ internal sealed partial class SparseSubdivision
     /// their label is the same convex combination of their bounds as the cell is of their logits (plus delta), so a
     /// cell mostly made of certain cells is nearly as certain; a cell whose sources disagree gets +infinity.
     /// </summary>
-    private void PropagateBounds(SparseLevel parent, SparseLevel level)
+    private void PropagateBounds(SparseLevel parent, SparseLevel level) =>
+        RowPass.Run(new BoundsRows(parent, level, Delta()), level.Height, _threads);
+
+    /// <summary>PropagateBounds for a range of the new level's rows (each written from the two rows below it only).</summary>
+    private sealed class BoundsRows(SparseLevel parent, SparseLevel level, float delta) : IRowWork
     {
-        int width = level.Width;
-        int parentWidth = parent.Width;
-        float delta = Delta();
-        var rows = level.Rows!;
-        int[] vLabels = ArrayPool<int>.Shared.Rent(parentWidth);
-        float[] vBound = ArrayPool<float>.Shared.Rent(parentWidth);
-        try
+        public void Rows(int start, int end)
         {
-            for (int y = 0; y < level.Height; y++)
+            int width = level.Width;
+            int parentWidth = parent.Width;
+            var rows = level.Rows!;
+            int[] vLabels = ArrayPool<int>.Shared.Rent(parentWidth);
+            float[] vBound = ArrayPool<float>.Shared.Rent(parentWidth);
+            try
             {
-                int t = rows.First[y] * parentWidth;
-                int b = rows.Second[y] * parentWidth;
-                var tl = parent.Labels.AsSpan(t, parentWidth);
-                var bl = parent.Labels.AsSpan(b, parentWidth);
-                for (int j = 0; j < parentWidth; j++)
+                int lastT = -1;
+                int lastB = -1;
+                for (int y = start; y < end; y++)
                 {
-                    vLabels[j] = tl[j] == bl[j] ? tl[j] : Mixed;
+                    int t = rows.FirstOf(y) * parentWidth;
+                    int b = rows.SecondOf(y) * parentWidth;
+                    if (t != lastT || b != lastB)
+                    {
+                        // Rows 2i+1 and 2i+2 blend the same two rows below (with other weights), so they share the labels.
+                        MergeLabels(parent.Labels.AsSpan(t, parentWidth), parent.Labels.AsSpan(b, parentWidth), vLabels.AsSpan(0, parentWidth));
+                        (lastT, lastB) = (t, b);
+                    }
+
+                    BlendBounds(parent.Bound.AsSpan(t, parentWidth), parent.Bound.AsSpan(b, parentWidth), rows.FirstWeightOf(y), rows.SecondWeightOf(y), 0f,
+                        vBound.AsSpan(0, parentWidth));
+                    ExpandRow2x(vLabels.AsSpan(0, parentWidth), vBound.AsSpan(0, parentWidth), delta,
+                        level.Labels.AsSpan(y * width, width), level.Bound.AsSpan(y * width, width));
                 }
 
-                BlendBounds(parent.Bound.AsSpan(t, parentWidth), parent.Bound.AsSpan(b, parentWidth), rows.FirstWeight[y], rows.SecondWeight[y], 0f,
-                    vBound.AsSpan(0, parentWidth));
-                ExpandRow2x(vLabels.AsSpan(0, parentWidth), vBound.AsSpan(0, parentWidth), delta,
-                    level.Labels.AsSpan(y * width, width), level.Bound.AsSpan(y * width, width));
+                level.ClearSlots(start, end);
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(vLabels);
+                ArrayPool<float>.Shared.Return(vBound);
             }
         }
-        finally
+    }
+
+    /// <summary>The label two rows share per column, or Mixed.</summary>
+    private static void MergeLabels(ReadOnlySpan<byte> upper, ReadOnlySpan<byte> lower, Span<int> merged)
+    {
+        int j = 0;
+        if (Avx2.IsSupported)
         {
-            ArrayPool<int>.Shared.Return(vLabels);
-            ArrayPool<float>.Shared.Return(vBound);
+            ref byte u = ref MemoryMarshal.GetReference(upper);
+            ref byte l = ref MemoryMarshal.GetReference(lower);
+            ref int m = ref MemoryMarshal.GetReference(merged);
+            var mixed = Vector256.Create(Mixed);
+            for (; j <= merged.Length - 8; j += 8)
+            {
+                var a = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref u, j))).AsByte());
+                var b = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, j))).AsByte());
+                Vector256.ConditionalSelect(Vector256.Equals(a, b), a, mixed).StoreUnsafe(ref m, (nuint)j);
+            }
+        }
+
+        for (; j < merged.Length; j++)
+        {
+            merged[j] = upper[j] == lower[j] ? upper[j] : Mixed;
         }
     }
 
@@ -88,6 +123,7 @@ internal sealed partial class SparseSubdivision
             ref int l = ref MemoryMarshal.GetReference(labels);
             ref float u = ref MemoryMarshal.GetReference(bounds);
             ref float o = ref MemoryMarshal.GetReference(outBounds);
+            ref byte ol = ref MemoryMarshal.GetReference(outLabels);
             var quarter = Vector256.Create(0.25f);
             var threeQuarters = Vector256.Create(0.75f);
             var d = Vector256.Create(delta);
@@ -106,12 +142,11 @@ internal sealed partial class SparseSubdivision
                 var high = Avx.UnpackHigh(odd, even);
                 Avx.Permute2x128(low, high, 0x20).StoreUnsafe(ref o, (nuint)((2 * j) + 1));
                 Avx.Permute2x128(low, high, 0x31).StoreUnsafe(ref o, (nuint)((2 * j) + 9));
-                for (int i = j; i < j + 8; i++)
-                {
-                    byte label = (byte)labels[i];
-                    outLabels[(2 * i) + 1] = label;
-                    outLabels[(2 * i) + 2] = label;
-                }
+
+                // Each label twice, as bytes: the low byte of a 16-bit lane l | l << 8 (Mixed's byte is 0xFF, as the
+                // scalar cast writes it).
+                var pairs = Vector128.Narrow(la.GetLower(), la.GetUpper());
+                ((pairs & Vector128.Create((short)0xFF)) | (pairs << 8)).AsByte().StoreUnsafe(ref ol, (nuint)((2 * j) + 1));
             }
         }
 

@@ -34,13 +34,22 @@ internal sealed partial class SparseSubdivision : IDisposable
 
     private readonly int _classes;
     private readonly SparseLevel[] _levels;
+
+    /// <summary>All-ones in lanes 0..K-1, the logits of a slot; the rest is padding.</summary>
+    private readonly Vector512<float> _validLanes512;
+    private readonly Vector256<float> _validLanes256;
     private int _count;
+
+    /// <summary>Threads a grid-wide pass may use: the point head's (IntraOpThreads), whose cores the steps already share.</summary>
+    private int _threads = 1;
     private float _maxAbs;
 
     private SparseSubdivision(int classes, int steps)
     {
         _classes = classes;
         _levels = new SparseLevel[steps + 1];
+        _validLanes512 = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(classes)).AsSingle();
+        _validLanes256 = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(classes)).AsSingle();
     }
 
     /// <summary>
@@ -61,7 +70,11 @@ internal sealed partial class SparseSubdivision : IDisposable
             return null;
         }
 
-        using var sparse = new SparseSubdivision(classes, options.Steps) { _maxAbs = maxAbs };
+        using var sparse = new SparseSubdivision(classes, options.Steps)
+        {
+            _maxAbs = maxAbs,
+            _threads = head is ParallelMlpPointHead parallel ? parallel.Threads : 1,
+        };
         return sparse.Run(coarse, features, head, options);
     }
 
@@ -133,6 +146,7 @@ internal sealed partial class SparseSubdivision : IDisposable
     {
         int classes = _classes;
         var level = new SparseLevel(classes, coarse.Height, coarse.Width, coarse.Height * coarse.Width);
+        level.ClearSlots(0, level.Height);
         _levels[0] = level;
         _count = 1;
         var data = coarse.Data.Span;
@@ -160,6 +174,7 @@ internal sealed partial class SparseSubdivision : IDisposable
         int cells = level.Cells;
         if (take == cells && floor == float.NegativeInfinity)
         {
+            level.ClearSlots(0, level.Height);
             for (int i = 0; i < cells; i++)
             {
                 selected[i] = i;
@@ -254,8 +269,9 @@ internal sealed partial class SparseSubdivision : IDisposable
         {
             for (int p = 0; p < take; p++)
             {
-                int slot = Ensure(step, cells[p]);
-                uncertainty[p] = LabelAndUncertainty(level.Store.AsSpan(slot * level.Stride, _classes)).Uncertainty;
+                int y = cells[p] / level.Width;
+                int slot = Ensure(step, y, cells[p] - (y * level.Width));
+                uncertainty[p] = LabelAndUncertainty(level.Store, slot * level.Stride, level.Stride).Uncertainty;
             }
 
             var order = new int[take];
@@ -273,58 +289,6 @@ internal sealed partial class SparseSubdivision : IDisposable
         }
     }
 
-    /// <summary>
-    /// Cells with SortableKey(bound) &gt;= minKey and an exact uncertainty &gt;= floor, in raster order, with their
-    /// exact uncertainty.
-    /// </summary>
-    private int Candidates(SparseLevel level, int step, uint minKey, float floor, int[] cells, float[] uncertainty)
-    {
-        // key(v) >= minKey exactly when v >= the float whose key is minKey (keys are monotone), so whole vectors of
-        // bounds can be skipped with one comparison.
-        float min = FloatOfKey(minKey);
-        int n = 0;
-        var bound = level.Bound;
-        var labels = level.Labels;
-        int count = level.Cells;
-        int cell = 0;
-        var threshold = new Vector<float>(min);
-        while (cell < count)
-        {
-            if (cell <= count - Vector<float>.Count && Vector.LessThanAll(new Vector<float>(bound.AsSpan(cell)), threshold))
-            {
-                cell += Vector<float>.Count;
-                continue;
-            }
-
-            int end = Math.Min(count, cell + Vector<float>.Count);
-            for (; cell < end; cell++)
-            {
-                if (!(bound[cell] >= min))
-                {
-                    continue;
-                }
-
-                // Invariant at the level being selected: a cell with a slot has its exact uncertainty in Bound.
-                if (level.Slot[cell] < 0)
-                {
-                    int slot = Ensure(step, cell);
-                    (labels[cell], bound[cell]) = LabelAndUncertainty(level.Store.AsSpan(slot * level.Stride, _classes));
-                }
-
-                if (!(bound[cell] >= floor))
-                {
-                    continue;
-                }
-
-                cells[n] = cell;
-                uncertainty[n] = bound[cell];
-                n++;
-            }
-        }
-
-        return n;
-    }
-
     /// <summary>The least float whose <see cref="PointSelection.SortableKey"/> is minKey (-inf below every finite key).</summary>
     private static float FloatOfKey(uint key)
     {
@@ -337,79 +301,6 @@ internal sealed partial class SparseSubdivision : IDisposable
     /// each interpolated value is within ~4 ulps of M, the bound's own rounding adds ~2 more (delta is 256 ulps of M).
     /// </summary>
     private float Delta() => (_maxAbs * (1f / 65536f)) + 1e-30f;
-
-    /// <summary>The slot holding the exact logits of cell in level step (computing them, and what they need, once).</summary>
-    private int Ensure(int step, int cell)
-    {
-        var level = _levels[step];
-        int slot = level.Slot[cell];
-        if (slot >= 0)
-        {
-            return slot;
-        }
-
-        var parent = _levels[step - 1];
-        int y = cell / level.Width;
-        int x = cell - (y * level.Width);
-        var rows = level.Rows!;
-        var columns = level.Columns!;
-        int t = rows.First[y] * parent.Width;
-        int b = rows.Second[y] * parent.Width;
-        int l = columns.First[x];
-        int r = columns.Second[x];
-        int a00 = Source(step - 1, t + l) * parent.Stride;
-        int a01 = Source(step - 1, t + r) * parent.Stride;
-        int a10 = Source(step - 1, b + l) * parent.Stride;
-        int a11 = Source(step - 1, b + r) * parent.Stride;
-        slot = level.Allocate(cell);
-        Interpolate(parent.Store, a00, a01, a10, a11, columns.FirstWeight[x], columns.SecondWeight[x], rows.FirstWeight[y], rows.SecondWeight[y],
-            level.Store.AsSpan(slot * level.Stride, level.Stride));
-        return slot;
-    }
-
-    /// <summary>Ensure with the common case (the cell below is already known) inlined.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Source(int step, int cell)
-    {
-        int slot = _levels[step].Slot[cell];
-        return slot >= 0 ? slot : Ensure(step, cell);
-    }
-
-    /// <summary>
-    /// BilinearUpsample's value, operation for operation: each row lx0 * left + lx1 * right (InterpolateRow), then
-    /// ly0 * upper + ly1 * lower (Blend); plain multiplies and adds, which .NET never fuses, so the floats match.
-    /// </summary>
-    private static void Interpolate(
-        float[] source, int a00, int a01, int a10, int a11, float lx0, float lx1, float ly0, float ly1, Span<float> output)
-    {
-        // output.Length is the level's stride: 8 or 16 lanes go through one or two vector operations each, lane
-        // for lane the same multiplies and adds as the scalar loop (and as BilinearUpsample).
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated && output.Length % 8 == 0)
-        {
-            ref float s = ref MemoryMarshal.GetArrayDataReference(source);
-            ref float o = ref MemoryMarshal.GetReference(output);
-            var wx0 = Vector256.Create(lx0);
-            var wx1 = Vector256.Create(lx1);
-            var wy0 = Vector256.Create(ly0);
-            var wy1 = Vector256.Create(ly1);
-            for (; k < output.Length; k += 8)
-            {
-                var upper = (wx0 * Vector256.LoadUnsafe(ref s, (nuint)(a00 + k))) + (wx1 * Vector256.LoadUnsafe(ref s, (nuint)(a01 + k)));
-                var lower = (wx0 * Vector256.LoadUnsafe(ref s, (nuint)(a10 + k))) + (wx1 * Vector256.LoadUnsafe(ref s, (nuint)(a11 + k)));
-                ((wy0 * upper) + (wy1 * lower)).StoreUnsafe(ref o, (nuint)k);
-            }
-
-            return;
-        }
-
-        for (; k < output.Length; k++)
-        {
-            float upper = (lx0 * source[a00 + k]) + (lx1 * source[a01 + k]);
-            float lower = (lx0 * source[a10 + k]) + (lx1 * source[a11 + k]);
-            output[k] = (ly0 * upper) + (ly1 * lower);
-        }
-    }
 
     /// <summary>Stores the head's logits for the selected cells; false if one is not finite (bounds would not hold).</summary>
     private bool Overwrite(SparseLevel level, ReadOnlySpan<int> cells, ReadOnlySpan<float> predicted)
@@ -437,32 +328,6 @@ internal sealed partial class SparseSubdivision : IDisposable
         }
 
         return true;
-    }
-
-    /// <summary>LabelMaps.Argmax's label (strictly greater wins) and UncertaintyMap.TopTwoGap's top2 - top1 of one cell.</summary>
-    private static (byte Label, float Uncertainty) LabelAndUncertainty(ReadOnlySpan<float> logits)
-    {
-        // Plain comparisons instead of MathF.Max/Min: the logits are finite here, where both give the same values
-        // (a zero's sign aside, which neither the selection keys nor the labels see).
-        float top1 = logits[0];
-        float top2 = float.NegativeInfinity;
-        int index = 0;
-        for (int k = 1; k < logits.Length; k++)
-        {
-            float v = logits[k];
-            if (v > top1)
-            {
-                top2 = top1;
-                top1 = v;
-                index = k;
-            }
-            else if (v > top2)
-            {
-                top2 = v;
-            }
-        }
-
-        return ((byte)index, top2 - top1);
     }
 
     /// <summary>max |v|; NaN or infinity if any value is not finite.</summary>
