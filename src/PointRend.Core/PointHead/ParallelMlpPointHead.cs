@@ -9,10 +9,8 @@ namespace PointRend.Core;
 /// (the kernel has no cross-point sums), so the result is the same bit for bit whichever thread takes a chunk.
 /// </summary>
 /// <remarks>
-/// The caller works too and claims chunks from the same counter as its helpers: a helper that starts late (no idle
-/// core, a busy thread pool) finds nothing left and returns, so it never costs more than the queueing; the caller
-/// waits only for chunks a helper has already claimed. Per call nothing is allocated once warm: the shared state
-/// comes from a small pool and goes back when the last thread that saw it leaves.
+/// The chunks are a <see cref="RowPass"/>'s rows: the caller works too, a helper that starts late finds nothing left,
+/// and per call nothing is allocated once warm (the call's buffers and the pass's state both come from small pools).
 /// </remarks>
 public sealed unsafe class ParallelMlpPointHead : IPointHead
 {
@@ -68,20 +66,17 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
         fixed (float* features = pointFeatures)
         fixed (float* logits = pointLogits)
         {
-            int helpers = Math.Min(Threads - 1, chunks - 1);
             var job = Rent();
-            job.Start(Head, input, features, logits, points, chunks, references: helpers + 1);
-            for (int i = 0; i < helpers; i++)
+            job.Start(input, features, logits, points);
+            try
             {
-                ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
+                RowPass.Run(job, points, ChunkPoints, Threads);
             }
-
-            job.Work();
-            var error = job.WaitForClaimedChunks();
-            Release(job);
-            if (error is not null)
+            finally
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                // RowPass returns once every chunk is done and none is left to claim: no thread calls the job again.
+                job.Start(null, null, null, 0);
+                Release(job);
             }
         }
     }
@@ -96,16 +91,11 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
             }
         }
 
-        return new Job(this);
+        return new Job(Head);
     }
 
     private void Release(Job job)
     {
-        if (!job.Leave())
-        {
-            return;
-        }
-
         for (int i = 0; i < _spare.Length; i++)
         {
             if (Interlocked.CompareExchange(ref _spare[i], job, null) is null)
@@ -115,89 +105,28 @@ public sealed unsafe class ParallelMlpPointHead : IPointHead
         }
     }
 
-    /// <summary>One call's shared state; it is reused only after the caller and every queued helper have left.</summary>
-    private sealed class Job(ParallelMlpPointHead owner) : IThreadPoolWorkItem
+    /// <summary>One call's buffers, the rows of a <see cref="RowPass"/> being its points.</summary>
+    private sealed class Job(MlpPointHead head) : IRowWork
     {
-        private MlpPointHead? _head;
         private IChunkInput? _input;
         private float* _features;
         private float* _logits;
         private int _points;
-        private int _chunks;
-        private int _next;
-        private int _done;
-        private int _references;
-        private Exception? _error;
 
-        public void Start(MlpPointHead head, IChunkInput? input, float* features, float* logits, int points, int chunks, int references)
+        public void Start(IChunkInput? input, float* features, float* logits, int points)
         {
-            _head = head;
             _input = input;
             _features = features;
             _logits = logits;
             _points = points;
-            _chunks = chunks;
-            _next = 0;
-            _done = 0;
-            _error = null;
-            _references = references;
         }
 
-        /// <summary>Claims and computes chunks until none is left.</summary>
-        public void Work()
+        public void Rows(int start, int end)
         {
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref _next) - 1) < _chunks)
-            {
-                int start = chunk * ChunkPoints;
-                int count = Math.Min(ChunkPoints, _points - start);
-                try
-                {
-                    _input?.Write(start, count);
-                    _head!.PredictRange(
-                        new ReadOnlySpan<float>(_features, _head.InChannels * _points), start, count, _points,
-                        new Span<float>(_logits, _head.Classes * _points));
-                }
-                catch (Exception e)
-                {
-                    // A helper must not take the process down; the caller rethrows the first failure.
-                    Interlocked.CompareExchange(ref _error, e, null);
-                }
-
-                Interlocked.Increment(ref _done);
-            }
-        }
-
-        /// <summary>Every chunk was claimed when the caller's <see cref="Work"/> returned, so this waits only for a
-        /// helper's chunk in progress; yielding rather than sleeping, since that helper may be waiting for this core.</summary>
-        public Exception? WaitForClaimedChunks()
-        {
-            var spin = default(SpinWait);
-            while (Volatile.Read(ref _done) < _chunks)
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-
-            return _error;
-        }
-
-        /// <summary>True for the last thread out, which may hand the job back to the pool (without the caller's
-        /// input, so a pooled job keeps no renderer alive).</summary>
-        public bool Leave()
-        {
-            if (Interlocked.Decrement(ref _references) != 0)
-            {
-                return false;
-            }
-
-            _input = null;
-            return true;
-        }
-
-        void IThreadPoolWorkItem.Execute()
-        {
-            Work();
-            owner.Release(this);
+            _input?.Write(start, end - start);
+            head.PredictRange(
+                new ReadOnlySpan<float>(_features, head.InChannels * _points), start, end - start, _points,
+                new Span<float>(_logits, head.Classes * _points));
         }
     }
 }
