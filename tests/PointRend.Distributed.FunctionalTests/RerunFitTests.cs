@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using PointRend.Contracts.V1;
+using PointRend.Queueing.Redis;
 using PointRend.Testing;
 using StackExchange.Redis;
 
@@ -11,20 +12,20 @@ namespace PointRend.Distributed.FunctionalTests;
 [Collection(DefaultTimingCollection.Name)]
 public sealed class RerunFitTests(KillableWorkersAtDefaults cluster) : IClassFixture<KillableWorkersAtDefaults>
 {
-    /// <summary>Upper bound of a takeover after a kill: WorkerLiveness (5 s) after the last beat, plus the survivor's next look.</summary>
-    private static readonly TimeSpan TakeoverBound = TimeSpan.FromSeconds(5.5);
+    /// <summary>
+    /// From the kill until the survivor can take the job over: the victim's last presence beat and its job's idle time
+    /// both pass Queue:WorkerLiveness (5 s), plus the time it takes to see the victim holding the job and kill it.
+    /// </summary>
+    private static readonly TimeSpan KillToDead = TimeSpan.FromSeconds(7);
 
-    // The largest dense output the defaults accept (Inference:MaxOutputPixels): the takeover lands anywhere in the
-    // last 1.25 s before TakeoverBound (a beat is WorkerLiveness / 5, the survivor polls every 250 ms), so a run must
-    // be well over 2.25 s for a third of it plus that spread to stay under one run; faster sampling took 1920x1440 to
-    // about 1.5-2 s on 2 cores.
+    // The largest dense output the defaults accept (Inference:MaxOutputPixels), so the victim still holds the job when
+    // it is killed and a third of a run is a margin the takeover's own latency stays well inside.
     private static readonly SegmentOptions Slow = new() { Mode = RenderMode.Dense, OutputWidth = 2048, OutputHeight = 2048 };
 
     [Fact]
     public async Task KillNine_DeadlineTooShortForARerun_CallerAnsweredDeadlineExceededAtTakeoverNotAtTheDeadline()
     {
-        // The survivor looks for dead workers' jobs often, so the takeover time spreads less than a third of one run.
-        await using var survivor = cluster.StartWorker(new Dictionary<string, string> { ["Queue:SafetyPoll"] = "00:00:00.250" });
+        await using var survivor = cluster.StartWorker();
         await survivor.WaitUntilConsumingAsync();
         var frames = TestPaths.ValFrames(2);
 
@@ -37,10 +38,13 @@ public sealed class RerunFitTests(KillableWorkersAtDefaults cluster) : IClassFix
         await using var victim = cluster.StartWorker();
         await victim.WaitUntilConsumingAsync();
 
-        // Deadline = the kill (half a run in) + the latest takeover + a third of a run: at the takeover between a
-        // third of a run and a third plus the takeover's spread is left, less than the survivor's one run.
-        var deadline = DateTime.UtcNow + (run / 2) + TakeoverBound + (run / 3);
-        survivor.Pause(); // only the victim may take the job
+        // Left alone, the survivor would take the job over anywhere in a window of its dead-worker check (once per
+        // presence beat) and the victim's beat phase: seconds of spread against a run of about half a second. Stopped
+        // until a third of a run before the deadline, with the victim long dead by then, its overdue poll takes the job
+        // over right at SIGCONT, so the caller has a third of a run left: less than a rerun, more than the answer takes.
+        survivor.Pause();
+        var deadline = DateTime.UtcNow + KillToDead + (run / 3);
+        var resumeAt = deadline - (run / 3);
         Task<SegmentResponse> call;
         try
         {
@@ -48,19 +52,17 @@ public sealed class RerunFitTests(KillableWorkersAtDefaults cluster) : IClassFix
             await QueueHarness.WaitUntilAsync(async () =>
                 (await cluster.Db.StreamPendingMessagesAsync(cluster.Keys.Jobs, "workers", 10, RedisValue.Null))
                 .Any(p => p.ConsumerName.ToString().StartsWith(victim.ConsumerPrefix, StringComparison.Ordinal)));
+            victim.KillHard();
+            Assert.False(call.IsCompleted, "the victim finished the job before it was killed; the job is too fast for this test");
+
+            await QueueHarness.WaitUntilAsync(() => VictimDeadAsync(victim));
+            Assert.True(DateTime.UtcNow < resumeAt, $"the victim was seen dead only at {DateTime.UtcNow:O}, after the planned takeover at {resumeAt:O}");
+            await Task.Delay(resumeAt - DateTime.UtcNow);
         }
         finally
         {
             survivor.Resume();
         }
-
-        var killAt = deadline - TakeoverBound - (run / 3);
-        if (killAt > DateTime.UtcNow)
-        {
-            await Task.Delay(killAt - DateTime.UtcNow);
-        }
-
-        victim.KillHard();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(TimeSpan.FromSeconds(120)));
         var answeredAt = DateTime.UtcNow;
@@ -71,6 +73,18 @@ public sealed class RerunFitTests(KillableWorkersAtDefaults cluster) : IClassFix
         Assert.True(answeredAt < deadline, $"answered at {answeredAt:O}, deadline {deadline:O}: {ex.Status.Detail}");
         Assert.Contains("reclaimed from dead worker", survivor.Output, StringComparison.Ordinal);
         Assert.Empty(await cluster.Db.StreamRangeAsync(cluster.Keys.DeadLetters));
+    }
+
+    /// <summary>What the survivor's dead-worker check needs: no presence beat and no touch of the job for WorkerLiveness.</summary>
+    private async Task<bool> VictimDeadAsync(WorkerProcess victim)
+    {
+        var liveness = new QueueOptions().WorkerLiveness;
+        var beats = await cluster.Db.SortedSetRangeByRankWithScoresAsync(cluster.Keys.Workers);
+        var lastBeat = beats.Where(b => b.Element.ToString().Contains(victim.ConsumerPrefix, StringComparison.Ordinal)).Select(b => b.Score).DefaultIfEmpty(0).Max();
+        var held = (await cluster.Db.StreamPendingMessagesAsync(cluster.Keys.Jobs, "workers", 10, RedisValue.Null))
+            .Where(p => p.ConsumerName.ToString().StartsWith(victim.ConsumerPrefix, StringComparison.Ordinal));
+        return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - lastBeat > liveness.TotalMilliseconds
+            && held.All(p => p.IdleTimeInMilliseconds > liveness.TotalMilliseconds);
     }
 
     private static SegmentRequest Request(string id, string frame) => new()
