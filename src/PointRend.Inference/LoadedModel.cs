@@ -108,17 +108,17 @@ public sealed class LoadedModel : IDisposable
         using var input = OrtValue.CreateTensorValueFromMemory(new float[3 * side * side], [1L, 3, side, side]);
         using var runOptions = new RunOptions();
         var names = m.Features.Select(f => f.Name).Prepend(m.Coarse.Output).ToArray();
-        var expected = m.Features.Select(f => (f.Channels, f.Stride)).Prepend((k, m.Coarse.Stride)).ToArray();
+        var expected = m.Features.Select(f => (f.Channels, f.Stride, f.ChannelsLast)).Prepend((k, m.Coarse.Stride, false)).ToArray();
         using (var outputs = coarse.Run(runOptions, [m.Input.Name], [input], names))
         {
             for (var i = 0; i < names.Length; i++)
             {
-                var (c, stride) = expected[i];
-                long[] want = [1, c, side / stride, side / stride];
+                var (c, stride, channelsLast) = expected[i];
+                long[] want = channelsLast ? [1, side / stride, side / stride, c] : [1, c, side / stride, side / stride];
                 var got = outputs[i].GetTensorTypeAndShape().Shape;
                 if (!got.SequenceEqual(want))
                 {
-                    problems.Add($"coarse.onnx output '{names[i]}' for a {side}x{side} input is [{string.Join(", ", got)}]; model.json (stride {stride}) implies [{string.Join(", ", want)}]");
+                    problems.Add($"coarse.onnx output '{names[i]}' for a {side}x{side} input is [{string.Join(", ", got)}]; model.json (stride {stride}{(channelsLast ? ", NHWC" : string.Empty)}) implies [{string.Join(", ", want)}]");
                 }
             }
         }

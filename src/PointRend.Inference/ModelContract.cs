@@ -35,7 +35,7 @@ public static class ModelContract
         Expect(problems, "coarse.onnx output", coarseOutputs, m.Coarse.Output, rank: 4, channels: k, "coarse.output (K = classes)");
         foreach (var feature in m.Features)
         {
-            Expect(problems, "coarse.onnx output", coarseOutputs, feature.Name, rank: 4, channels: feature.Channels, $"features[{feature.Name}].channels");
+            Expect(problems, "coarse.onnx output", coarseOutputs, feature.Name, rank: 4, channels: feature.Channels, $"features[{feature.Name}].channels", channelAxis: feature.ChannelsLast ? 3 : 1);
         }
 
         Expect(problems, "point_head.onnx input", headInputs, m.PointHead.Input, rank: 3, channels: m.PointHead.InChannels, "point_head.in_channels");
@@ -58,6 +58,11 @@ public static class ModelContract
                 problems.Add($"model.json classes[{i}].id is {m.Classes[i].Id}; ids must be 0..K-1 in order");
                 break;
             }
+        }
+
+        foreach (var f in m.Features.Where(f => f.Layout is not (FeatureOutput.Nchw or FeatureOutput.Nhwc)))
+        {
+            problems.Add($"model.json features[{f.Name}].layout is '{f.Layout}'; it must be '{FeatureOutput.Nchw}' or '{FeatureOutput.Nhwc}'");
         }
 
         var sum = m.Features.Sum(f => f.Channels) + k;
@@ -91,7 +96,7 @@ public static class ModelContract
     }
 
     private static void Expect(
-        List<string> problems, string where, IReadOnlyDictionary<string, TensorSpec> specs, string name, int rank, int channels, string manifestKey)
+        List<string> problems, string where, IReadOnlyDictionary<string, TensorSpec> specs, string name, int rank, int channels, string manifestKey, int channelAxis = 1)
     {
         if (!specs.TryGetValue(name, out var spec))
         {
@@ -108,9 +113,9 @@ public static class ModelContract
         {
             problems.Add($"{where} '{name}' has rank {spec.Dims.Count} ({spec}); the contract needs rank {rank}");
         }
-        else if (spec.Dims[1] != -1 && spec.Dims[1] != channels)
+        else if (spec.Dims[channelAxis] != -1 && spec.Dims[channelAxis] != channels)
         {
-            problems.Add($"{where} '{name}' has {spec.Dims[1]} channels; model.json says {channels} ({manifestKey})");
+            problems.Add($"{where} '{name}' has {spec.Dims[channelAxis]} channels (axis {channelAxis}); model.json says {channels} ({manifestKey})");
         }
     }
 }

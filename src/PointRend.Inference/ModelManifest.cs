@@ -72,7 +72,14 @@ public sealed record ModelInput(string Name, string Layout, int SizeMultiple);
 
 public sealed record CoarseOutput(string Output, int Stride);
 
-public sealed record FeatureOutput(string Name, int Stride, int Channels);
+/// <param name="Layout">"NCHW" (the default) or "NHWC": the order of the map's floats in coarse.onnx's output.</param>
+public sealed record FeatureOutput(string Name, int Stride, int Channels, string Layout = FeatureOutput.Nchw)
+{
+    public const string Nchw = "NCHW";
+    public const string Nhwc = "NHWC";
+
+    public bool ChannelsLast => Layout == Nhwc;
+}
 
 public sealed record PointHeadSpec(string Input, string Output, int InChannels);
 

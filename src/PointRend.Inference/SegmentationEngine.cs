@@ -33,17 +33,17 @@ public static class SegmentationEngine
         // Index 0 is the coarse logits, then the features in model.json order.
         var outputs = new float[m.Features.Count + 1][];
         var names = new string[m.Features.Count + 1];
-        var shapes = new (int C, int H, int W)[m.Features.Count + 1];
+        var shapes = new (int C, int H, int W, bool ChannelsLast)[m.Features.Count + 1];
         try
         {
             FillInput(rgb, width, height, input.AsSpan(0, 3 * inH * inW), inH, inW);
             names[0] = m.Coarse.Output;
-            shapes[0] = (model.Classes, inH / m.Coarse.Stride, inW / m.Coarse.Stride);
+            shapes[0] = (model.Classes, inH / m.Coarse.Stride, inW / m.Coarse.Stride, false);
             for (var i = 0; i < m.Features.Count; i++)
             {
                 var f = m.Features[i];
                 names[i + 1] = f.Name;
-                shapes[i + 1] = (f.Channels, inH / f.Stride, inW / f.Stride);
+                shapes[i + 1] = (f.Channels, inH / f.Stride, inW / f.Stride, f.ChannelsLast);
             }
 
             for (var i = 0; i < outputs.Length; i++)
@@ -93,10 +93,11 @@ public static class SegmentationEngine
         }
     }
 
-    private static FeatureMap Map(float[] buffer, (int C, int H, int W) s) => new(buffer.AsMemory(0, s.C * s.H * s.W), s.C, s.H, s.W);
+    private static FeatureMap Map(float[] buffer, (int C, int H, int W, bool ChannelsLast) s) =>
+        new(buffer.AsMemory(0, s.C * s.H * s.W), s.C, s.H, s.W) { ChannelsLast = s.ChannelsLast };
 
     private static void RunCoarse(
-        LoadedModel model, float[] input, int inH, int inW, string[] names, (int C, int H, int W)[] shapes, float[][] outputs, RunOptions runOptions)
+        LoadedModel model, float[] input, int inH, int inW, string[] names, (int C, int H, int W, bool ChannelsLast)[] shapes, float[][] outputs, RunOptions runOptions)
     {
         // Output shapes are known from the contract, so ORT writes straight into pooled buffers (no output copy).
         var values = new OrtValue[outputs.Length];
@@ -105,8 +106,9 @@ public static class SegmentationEngine
             using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, 3 * inH * inW), [1L, 3, inH, inW]);
             for (var i = 0; i < outputs.Length; i++)
             {
-                var (c, h, w) = shapes[i];
-                values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[i].AsMemory(0, c * h * w), [1L, c, h, w]);
+                var (c, h, w, channelsLast) = shapes[i];
+                long[] shape = channelsLast ? [1L, h, w, c] : [1L, c, h, w];
+                values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[i].AsMemory(0, c * h * w), shape);
             }
 
             model.Coarse.Run(runOptions, [model.Manifest.Input.Name], [inputValue], names, values);

@@ -127,4 +127,38 @@ public class PointSamplingTests
             Assert.Equal(alone.Select(BitConverter.SingleToUInt32Bits), together.Skip(c * points).Take(points).Select(BitConverter.SingleToUInt32Bits));
         }
     }
+
+    [Theory]
+    [InlineData(32, 4096)]
+    [InlineData(16, 13)]
+    [InlineData(3, 1003)]
+    [InlineData(19, 7)]
+    public void ChannelsLastMap_SamplesTheSameFloatsAsItsChannelMajorCopy(int channels, int points)
+    {
+        // The HWC path writes eight points at a time through a register transpose, then a scalar tail of points; channel
+        // counts off the vector width take a scalar tail of channels; grids larger than the map put border taps outside
+        // it (weight zero). Every float must equal the CHW path's bit for bit, in the right row and column, after an
+        // offset of other channels.
+        const int height = 23, width = 30, gridHeight = 92, gridWidth = 124, offset = 5;
+        var random = new Random(channels * 7919 + points);
+        var chw = Enumerable.Range(0, channels * height * width).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var hwc = new float[chw.Length];
+        for (int c = 0; c < channels; c++)
+        {
+            for (int i = 0; i < height * width; i++)
+            {
+                hwc[(i * channels) + c] = chw[(c * height * width) + i];
+            }
+        }
+
+        var cells = Enumerable.Range(0, points).Select(_ => random.Next(gridHeight * gridWidth)).Order().ToArray();
+        cells[0] = 0; // a corner cell: three of its taps fall outside the map
+        var expected = new float[(offset + channels) * points];
+        var actual = new float[(offset + channels) * points];
+        Array.Fill(expected, -7f);
+        Array.Fill(actual, -7f);
+        PointSampling.SampleAtCellCenters(new FeatureMap(chw, channels, height, width), cells, gridHeight, gridWidth, expected, offset);
+        PointSampling.SampleAtCellCenters(new FeatureMap(hwc, channels, height, width) { ChannelsLast = true }, cells, gridHeight, gridWidth, actual, offset);
+        Assert.Equal(expected.Select(BitConverter.SingleToUInt32Bits), actual.Select(BitConverter.SingleToUInt32Bits));
+    }
 }

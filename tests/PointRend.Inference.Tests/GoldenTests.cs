@@ -54,14 +54,31 @@ public sealed class GoldenTests : IClassFixture<GoldenTests.ModelFixture>
         using var runOptions = new RunOptions();
         var manifest = _fixture.Model.Manifest;
         var names = manifest.Features.Select(f => f.Name).Prepend(manifest.Coarse.Output).ToArray();
+        var channelsLast = manifest.Features.Select(f => f.ChannelsLast).Prepend(false).ToArray();
         using var outputs = _fixture.Model.Coarse.Run(runOptions, ["image"], [inputValue], names);
         for (var i = 0; i < names.Length; i++)
         {
+            // The goldens are torch's NCHW tensors; a channels-last output must hold the same floats in HWC order.
             var expected = c.Tensor(names[i]);
-            var actual = outputs[i].GetTensorDataAsSpan<float>();
+            var shape = outputs[i].GetTensorTypeAndShape().Shape;
+            var actual = channelsLast[i] ? ToChannelMajor(outputs[i].GetTensorDataAsSpan<float>(), (int)shape[3], (int)shape[1] * (int)shape[2]) : outputs[i].GetTensorDataAsSpan<float>().ToArray();
             Assert.Equal(expected.Data.Length, actual.Length);
             AssertClose(expected.Data, actual, names[i]);
         }
+    }
+
+    private static float[] ToChannelMajor(ReadOnlySpan<float> hwc, int channels, int pixels)
+    {
+        var chw = new float[hwc.Length];
+        for (var p = 0; p < pixels; p++)
+        {
+            for (var ch = 0; ch < channels; ch++)
+            {
+                chw[(ch * pixels) + p] = hwc[(p * channels) + ch];
+            }
+        }
+
+        return chw;
     }
 
     /// <param name="mlp">The point head as PointRend.Core's SIMD MLP (the default) instead of the ONNX session.</param>

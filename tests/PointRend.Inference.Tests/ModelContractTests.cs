@@ -23,7 +23,7 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
         Assert.Equal(m.Classes.Count, model.Coarse.OutputMetadata[m.Coarse.Output].Dimensions[1]);
         foreach (var f in m.Features)
         {
-            Assert.Contains(model.Coarse.OutputMetadata[f.Name].Dimensions[1], new[] { -1, f.Channels });
+            Assert.Equal(f.Channels, model.Coarse.OutputMetadata[f.Name].Dimensions[f.ChannelsLast ? 3 : 1]);
         }
 
         Assert.Contains(model.PointHead.InputMetadata[m.PointHead.Input].Dimensions[1], new[] { -1, m.PointHead.InChannels });
@@ -39,7 +39,8 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
         var problems = CheckAgainstShippedSessions(wrong);
 
         Assert.Contains(problems, p => p.Contains($"point_head.in_channels is {m.PointHead.InChannels}", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has {m.Features[0].Channels} channels; model.json says 64", StringComparison.Ordinal));
+        var axis = m.Features[0].ChannelsLast ? 3 : 1;
+        Assert.Contains(problems, p => p.Contains($"'{m.Features[0].Name}' has {m.Features[0].Channels} channels (axis {axis}); model.json says 64", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -82,6 +83,40 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
     public void Load_StrideThatDisagreesWithTheGraph_FailsWithBothShapes()
     {
         // Strides are invisible in metadata (spatial dims are variable), so this is caught by the probe run at load.
+        var ex = LoadWithEdited(json => json["features"]![0]!["stride"] = 2);
+
+        Assert.Contains($"'{fixture.CamVid.Manifest.Features[0].Name}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("stride 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_LayoutThatDisagreesWithTheGraph_FailsWithBothShapes()
+    {
+        // The shipped fine map is channels-last; read as NCHW its floats would be sampled as the wrong channels. The
+        // metadata's channel axis of the other layout is a variable spatial dim, so again only the probe run sees it.
+        var fine = fixture.CamVid.Manifest.Features[0];
+        Assert.True(fine.ChannelsLast);
+
+        var ex = LoadWithEdited(json => json["features"]![0]!["layout"] = "NCHW");
+
+        Assert.Contains($"'{fine.Name}'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"[1, {fine.Channels}, 16, 16]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_UnknownLayout_IsAProblem()
+    {
+        var m = fixture.CamVid.Manifest;
+        var wrong = m with { Features = [m.Features[0] with { Layout = "NWHC" }, .. m.Features.Skip(1)] };
+
+        var problems = CheckAgainstShippedSessions(wrong);
+
+        Assert.Contains(problems, p => p.Contains("layout is 'NWHC'; it must be 'NCHW' or 'NHWC'", StringComparison.Ordinal));
+    }
+
+    /// <summary>Loads a copy of the shipped CamVid model whose model.json <paramref name="edit"/> changed; the load must fail.</summary>
+    private static InvalidDataException LoadWithEdited(Action<System.Text.Json.Nodes.JsonNode> edit)
+    {
         var dir = Path.Combine(Path.GetTempPath(), $"pointrend-{Guid.NewGuid():N}", "camvid");
         Directory.CreateDirectory(dir);
         try
@@ -92,13 +127,10 @@ public sealed class ModelContractTests(ModelFixture fixture) : IClassFixture<Mod
             }
 
             var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "model.json")))!;
-            json["features"]![0]!["stride"] = 2;
+            edit(json);
             File.WriteAllText(Path.Combine(dir, "model.json"), json.ToJsonString());
 
-            var ex = Assert.Throws<InvalidDataException>(() => LoadedModel.Load(dir, ExecutionProviderKind.Cpu, 1));
-
-            Assert.Contains($"'{fixture.CamVid.Manifest.Features[0].Name}'", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("stride 2", ex.Message, StringComparison.Ordinal);
+            return Assert.Throws<InvalidDataException>(() => LoadedModel.Load(dir, ExecutionProviderKind.Cpu, 1));
         }
         finally
         {

@@ -25,6 +25,11 @@ internal static class RenderValidation
         }
 
         CheckMap(coarse, "coarse");
+        if (coarse.ChannelsLast)
+        {
+            throw new ArgumentException("The coarse logits must be CHW: they are upsampled and scored plane by plane; only feature maps may be channels-last.", nameof(coarse));
+        }
+
         for (int f = 0; f < features.Count; f++)
         {
             CheckMap(features[f], $"features[{f}]");

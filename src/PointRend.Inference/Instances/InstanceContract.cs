@@ -27,6 +27,10 @@ public static class InstanceContract
         foreach (var f in m.Features)
         {
             Expect(problems, "detector output", detectorOutputs, f.Name, TensorElementType.Float, 4, 1, f.Channels, $"features[{f.Name}].channels");
+            if (f.Layout != FeatureOutput.Nchw)
+            {
+                problems.Add($"model.json features[{f.Name}].layout is '{f.Layout}'; instance models read their feature maps as '{FeatureOutput.Nchw}' only");
+            }
         }
 
         Expect(problems, "point_head input", headInputs, m.PointHead.Input, TensorElementType.Float, 3, 1, m.PointHead.InChannels, "point_head.in_channels");
