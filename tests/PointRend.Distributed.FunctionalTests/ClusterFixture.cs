@@ -81,6 +81,53 @@ public abstract class ClusterFixture : IAsyncLifetime
 
     public string WorkerOutput => string.Join("\n---\n", _workers.Select(w => $"worker {w.Pid}:\n{w.Output}"));
 
+    /// <summary>
+    /// Waits until <paramref name="worker"/> holds a job (delivered, not acknowledged), stops it (SIGSTOP) and returns
+    /// that job's id once the entry is seen still held after the stop; a job that finished between the look and the
+    /// stop is let go (SIGCONT) and the next one awaited. A kill that follows lands mid-job whatever a job takes.
+    /// </summary>
+    public async Task<string> StopHoldingAJobAsync(WorkerProcess worker)
+    {
+        while (true)
+        {
+            string? job = null;
+            RedisValue entryId = RedisValue.Null;
+            await QueueHarness.WaitUntilAsync(async () =>
+            {
+                if (worker.HasExited)
+                {
+                    throw new InvalidOperationException($"worker exited early:\n{worker.Output}");
+                }
+
+                (entryId, job) = await HeldJobAsync(worker, RedisValue.Null);
+                return job is not null;
+            });
+
+            worker.Pause();
+            if ((await HeldJobAsync(worker, entryId)).Job is { } held)
+            {
+                return held;
+            }
+
+            worker.Resume();
+        }
+    }
+
+    /// <summary>The entry and job id <paramref name="worker"/> holds (only <paramref name="entryId"/> when given), or nulls.</summary>
+    private async Task<(RedisValue EntryId, string? Job)> HeldJobAsync(WorkerProcess worker, RedisValue entryId)
+    {
+        var pending = await Db.StreamPendingMessagesAsync(Keys.Jobs, "workers", 10, RedisValue.Null);
+        var mine = pending.FirstOrDefault(p => p.ConsumerName.ToString().StartsWith(worker.ConsumerPrefix, StringComparison.Ordinal)
+            && (entryId.IsNull || p.MessageId == entryId));
+        if (mine.MessageId.IsNull)
+        {
+            return (RedisValue.Null, null);
+        }
+
+        var entry = await Db.StreamRangeAsync(Keys.Jobs, mine.MessageId, mine.MessageId);
+        return (mine.MessageId, entry.Length == 1 ? (string?)entry[0]["job"] : null);
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var worker in _workers)

@@ -27,9 +27,7 @@ public sealed class WorkerDeathAtDefaultsTests(KillableWorkersAtDefaults cluster
         // No client deadline: the gateway's default (30 s) applies, which equals the default Queue:ClaimIdle. Only a
         // takeover faster than ClaimIdle can answer the dead worker's job in time.
         var calls = frames.Select(f => cluster.Gateway.Client.SegmentAsync(f).ResponseAsync).ToList();
-        await QueueHarness.WaitUntilAsync(async () =>
-            (await cluster.Db.StreamPendingMessagesAsync(cluster.Keys.Jobs, "workers", 10, RedisValue.Null))
-            .Any(p => p.ConsumerName.ToString().StartsWith(victim.ConsumerPrefix, StringComparison.Ordinal)));
+        await cluster.StopHoldingAJobAsync(victim); // so the kill lands mid-job, however fast a job has become
         victim.KillHard();
 
         var responses = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(90));

@@ -30,7 +30,7 @@ public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<
         var frames = TestPaths.ValFrames(6); // distinct images, so the cache answers none of them
         var calls = frames.Select(f => cluster.Gateway.Client.SegmentAsync(Request(f)).ResponseAsync).ToList();
 
-        var inFlight = await WaitForJobOfAsync(victim);
+        var inFlight = await cluster.StopHoldingAJobAsync(victim);
         victim.KillHard();
 
         var responses = await Task.WhenAll(calls).DefaultTimeout();
