@@ -114,7 +114,7 @@ internal sealed partial class SparseSubdivision : IDisposable
                 if (count > 0)
                 {
                     runner.PredictCellMajor(selected.AsSpan(0, count), height, width, predicted);
-                    if (!Overwrite(level, selected.AsSpan(0, count), predicted))
+                    if (!Overwrite(level, selected, count, predicted))
                     {
                         replay.Dispose();
                         return null;
@@ -303,31 +303,61 @@ internal sealed partial class SparseSubdivision : IDisposable
     private float Delta() => (_maxAbs * (1f / 65536f)) + 1e-30f;
 
     /// <summary>Stores the head's logits for the selected cells; false if one is not finite (bounds would not hold).</summary>
-    private bool Overwrite(SparseLevel level, ReadOnlySpan<int> cells, ReadOnlySpan<float> predicted)
+    private bool Overwrite(SparseLevel level, int[] cells, int count, float[] predicted)
     {
-        int classes = _classes;
-        float maxAbs = MaxAbs(predicted[..(cells.Length * classes)]);
-        if (!float.IsFinite(maxAbs))
+        // Slots first, on this thread: an allocation may grow the store. Then each cell's copy, label and bound are its
+        // own, so the head's threads share them; a non-finite prediction anywhere sends the frame to the full grid,
+        // which starts over, so what this pass wrote by then does not matter.
+        for (int p = 0; p < count; p++)
+        {
+            if (level.Slot[cells[p]] < 0)
+            {
+                level.Allocate(cells[p]);
+            }
+        }
+
+        var rows = new OverwriteRows(level, cells, predicted, _classes);
+        RowPass.Run(rows, count, OverwriteChunk, count >= 2 * OverwriteChunk ? _threads : 1);
+        if (!float.IsFinite(rows.MaxAbs))
         {
             return false;
         }
 
-        _maxAbs = MathF.Max(_maxAbs, maxAbs);
-        for (int p = 0; p < cells.Length; p++)
+        _maxAbs = MathF.Max(_maxAbs, rows.MaxAbs);
+        return true;
+    }
+
+    /// <summary>Points per claim of the overwrite pass: some 10 us of copying and scoring.</summary>
+    private const int OverwriteChunk = 512;
+
+    private sealed class OverwriteRows(SparseLevel level, int[] cells, float[] predicted, int classes) : IRowWork
+    {
+        private readonly Lock _gate = new();
+        private float _maxAbs;
+
+        /// <summary>max |v| over every prediction written; NaN or infinity if any was not finite.</summary>
+        public float MaxAbs => _maxAbs;
+
+        public void Rows(int start, int end)
         {
-            int cell = cells[p];
-            int slot = level.Slot[cell];
-            if (slot < 0)
+            float max = SparseSubdivision.MaxAbs(predicted.AsSpan(start * classes, (end - start) * classes));
+            for (int p = start; p < end; p++)
             {
-                slot = level.Allocate(cell);
+                int cell = cells[p];
+                var logits = level.Store.AsSpan(level.Slot[cell] * level.Stride, classes);
+                predicted.AsSpan(p * classes, classes).CopyTo(logits);
+                (level.Labels[cell], level.Bound[cell]) = LabelAndUncertainty(logits);
             }
 
-            var logits = level.Store.AsSpan(slot * level.Stride, classes);
-            predicted.Slice(p * classes, classes).CopyTo(logits);
-            (level.Labels[cell], level.Bound[cell]) = LabelAndUncertainty(logits);
+            lock (_gate)
+            {
+                // A NaN stays: nothing compares above it.
+                if (!float.IsNaN(_maxAbs) && !(max <= _maxAbs))
+                {
+                    _maxAbs = max;
+                }
+            }
         }
-
-        return true;
     }
 
     /// <summary>max |v|; NaN or infinity if any value is not finite.</summary>
