@@ -90,19 +90,7 @@ public abstract class ClusterFixture : IAsyncLifetime
     {
         while (true)
         {
-            string? job = null;
-            RedisValue entryId = RedisValue.Null;
-            await QueueHarness.WaitUntilAsync(async () =>
-            {
-                if (worker.HasExited)
-                {
-                    throw new InvalidOperationException($"worker exited early:\n{worker.Output}");
-                }
-
-                (entryId, job) = await HeldJobAsync(worker, RedisValue.Null);
-                return job is not null;
-            });
-
+            var (entryId, _) = await WaitForHeldJobAsync(worker);
             worker.Pause();
             if ((await HeldJobAsync(worker, entryId)).Job is { } held)
             {
@@ -111,6 +99,23 @@ public abstract class ClusterFixture : IAsyncLifetime
 
             worker.Resume();
         }
+    }
+
+    /// <summary>Waits until <paramref name="worker"/> holds a job (delivered, not acknowledged): its entry and job id.</summary>
+    public async Task<(RedisValue EntryId, string Job)> WaitForHeldJobAsync(WorkerProcess worker)
+    {
+        (RedisValue EntryId, string? Job) held = default;
+        await QueueHarness.WaitUntilAsync(async () =>
+        {
+            if (worker.HasExited)
+            {
+                throw new InvalidOperationException($"worker exited early:\n{worker.Output}");
+            }
+
+            held = await HeldJobAsync(worker, RedisValue.Null);
+            return held.Job is not null;
+        });
+        return (held.EntryId, held.Job!);
     }
 
     /// <summary>The entry and job id <paramref name="worker"/> holds (only <paramref name="entryId"/> when given), or nulls.</summary>

@@ -51,7 +51,7 @@ public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<
         var worker = cluster.StartWorker();
         await worker.WaitUntilConsumingAsync();
         var call = cluster.Gateway.Client.SegmentAsync(Request(TestPaths.ValFrames(8)[7])).ResponseAsync;
-        await WaitForJobOfAsync(worker);
+        await cluster.WaitForHeldJobAsync(worker);
 
         // No other worker runs: had the stop abandoned the job, nobody would answer it.
         worker.Terminate();
@@ -61,30 +61,5 @@ public sealed class WorkerFailureTests(KillableWorkers cluster) : IClassFixture<
         Assert.Equal(960, response.Width);
         Assert.Equal(0, worker.ExitCode);
         Assert.Contains("stopped", worker.Output);
-    }
-
-    /// <summary>The job id of an entry the worker holds (delivered, not yet acknowledged).</summary>
-    private async Task<string> WaitForJobOfAsync(WorkerProcess worker)
-    {
-        string? job = null;
-        await QueueHarness.WaitUntilAsync(async () =>
-        {
-            if (worker.HasExited)
-            {
-                throw new InvalidOperationException($"worker exited early:\n{worker.Output}");
-            }
-
-            var pending = await cluster.Db.StreamPendingMessagesAsync(cluster.Keys.Jobs, "workers", 10, RedisValue.Null);
-            var mine = pending.FirstOrDefault(p => p.ConsumerName.ToString().StartsWith(worker.ConsumerPrefix, StringComparison.Ordinal));
-            if (mine.MessageId.IsNull)
-            {
-                return false;
-            }
-
-            var entry = await cluster.Db.StreamRangeAsync(cluster.Keys.Jobs, mine.MessageId, mine.MessageId);
-            job = entry.Length == 1 ? (string?)entry[0]["job"] : null;
-            return job is not null;
-        });
-        return job!;
     }
 }
