@@ -276,6 +276,7 @@ public static class PointSampling
             }
         }
     }
+
     /// <summary>
     /// All channels of an HWC map for each point: a tap's channels are one contiguous run, so a point costs four short
     /// vector reads instead of four cache lines per channel (taps are pixel indices, as for CHW). The sum is formed in
@@ -306,30 +307,27 @@ public static class PointSampling
             {
                 int j = p & 7;
                 Interpolate(m, channels, ref t, ref w, points, p, ref Unsafe.Add(ref v, j * padded));
-                if (p < blocks)
-                {
-                    if (j == 7)
-                    {
-                        int k = 0;
-                        for (; k <= channels - 8; k += 8)
-                        {
-                            Transpose8x8(ref Unsafe.Add(ref v, k), padded, ref Unsafe.Add(ref o, ((nint)k * stride) + p - 7), stride);
-                        }
-
-                        for (; k < channels; k++)
-                        {
-                            for (int i = 0; i < 8; i++)
-                            {
-                                Unsafe.Add(ref o, ((nint)k * stride) + p - 7 + i) = Unsafe.Add(ref v, (i * padded) + k);
-                            }
-                        }
-                    }
-                }
-                else
+                if (p >= blocks)
                 {
                     for (int k = 0; k < channels; k++)
                     {
                         Unsafe.Add(ref o, ((nint)k * stride) + p) = Unsafe.Add(ref v, (j * padded) + k);
+                    }
+                }
+                else if (j == 7)
+                {
+                    int k = 0;
+                    for (; k <= channels - 8; k += 8)
+                    {
+                        Transpose8x8(ref Unsafe.Add(ref v, k), padded, ref Unsafe.Add(ref o, ((nint)k * stride) + p - 7), stride);
+                    }
+
+                    for (; k < channels; k++)
+                    {
+                        for (int i = 0; i < 8; i++)
+                        {
+                            Unsafe.Add(ref o, ((nint)k * stride) + p - 7 + i) = Unsafe.Add(ref v, (i * padded) + k);
+                        }
                     }
                 }
             }
