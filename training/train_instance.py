@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--head-only", action="store_true", help="train only the point head (point loss), the rest frozen")
     ap.add_argument("--points", type=int, default=196, help="training points per box (detectron2: 14 x 14)")
     ap.add_argument("--start", help="float checkpoint to start from when <out>/last.pt is absent (e.g. runs/pennfudan/best.pt)")
+    ap.add_argument("--train-edge", action="store_true",
+                    help="also train the /2 edge branch (frozen by default), so the point head's finest learned features fit people")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -68,9 +70,10 @@ def main():
     if args.head_only:
         for n, p in model.named_parameters():
             p.requires_grad_(n.startswith("roi_heads.point_head."))
-    # The /2 edge branch keeps its CamVid weights (trained for boundaries; its backward would cost ~15% of a step).
-    for p in model.backbone.edge.parameters():
-        p.requires_grad_(False)
+    # The /2 edge branch keeps its CamVid weights unless asked (trained for boundaries; its backward costs ~15% of a step).
+    if not args.train_edge:
+        for p in model.backbone.edge.parameters():
+            p.requires_grad_(False)
     backbone = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("backbone.") and ".lat." not in n and ".out." not in n]
     ids = {id(p) for p in backbone}
     rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
