@@ -40,6 +40,31 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Interleave_BothModesTimed_AndTheRatioIsFromThatRun()
+    {
+        var table = Path.Combine(_dir, "bench.md");
+
+        var exit = await SegmentCommandTests.RunAsync(
+            ["bench", .. TestPaths.ValFrames(2), "--interleave", "--repeat", "2", "--modes", "coarse,pointrend", "--scales", "1", "--markdown", table]).DefaultTimeout();
+
+        Assert.Equal(0, exit);
+        var text = await File.ReadAllTextAsync(table);
+        Assert.Contains("interleaved frame by frame", text, StringComparison.Ordinal);
+        Assert.Matches(@"\| coarse \| 1x \| 1 \| [^\n]*\| 0 / 172800 \(0\.0%\) \|", text);
+        Assert.Matches(@"\| pointrend \| 1x \| 1 \| [^\n]*\| [1-9]\d* / 172800 ", text);
+        Assert.Matches(@"- 1x, concurrency 1: pointrend p50 = \d+\.\d\d x coarse", text);
+    }
+
+    [Fact]
+    public async Task Interleave_WithConcurrency_RefusedWithTheReason()
+    {
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(
+            ["bench", .. TestPaths.ValFrames(1), "--interleave", "--concurrency", "2", "--repeat", "1", "--modes", "coarse,pointrend", "--scales", "1"]));
+
+        Assert.Contains("--interleave times one unary call at a time", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stream_WithoutServer_RefusedWithTheReason()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => SegmentCommandTests.RunAsync(

@@ -19,20 +19,7 @@ public static class BenchRunner
     public static async Task<BenchRow> RunAsync(ISegmentBackend backend, IReadOnlyList<(string Name, byte[] Bytes, int Width, int Height)> images,
         BenchCase benchCase, SegmentOptions baseOptions, int repeat, CancellationToken ct)
     {
-        var requests = new List<SegmentRequest>();
-        for (var r = 0; r < repeat; r++)
-        {
-            foreach (var image in images)
-            {
-                var options = baseOptions.Clone();
-                options.Mode = benchCase.Mode;
-                options.OutputWidth = image.Width * benchCase.Scale;
-                options.OutputHeight = image.Height * benchCase.Scale;
-                options.Outputs = new OutputSelection { ClassRaw = true };
-                requests.Add(new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(image.Bytes) }, Options = options });
-            }
-        }
-
+        var requests = Requests(images, benchCase, baseOptions, repeat);
         await backend.SegmentAsync(requests[0], ct);
         if (benchCase.Stream)
         {
@@ -55,6 +42,62 @@ public static class BenchRunner
         }, ct));
         await Task.WhenAll(workers);
         return Row(benchCase, latencies, responses, Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Several cases of one call at a time, frame by frame in turn (frame i in every case, the first case rotating, then
+    /// frame i + 1), so a slow stretch of a shared machine falls on every case alike rather than on whichever case was
+    /// running: their p50s then compare. A case's images/s is over its own calls' time.
+    /// </summary>
+    public static async Task<IReadOnlyList<BenchRow>> RunInterleavedAsync(ISegmentBackend backend,
+        IReadOnlyList<(string Name, byte[] Bytes, int Width, int Height)> images, IReadOnlyList<BenchCase> cases, SegmentOptions baseOptions,
+        int repeat, CancellationToken ct)
+    {
+        if (cases.Any(c => c.Concurrency != 1 || c.Stream))
+        {
+            throw new ArgumentException("--interleave times one unary call at a time: leave out --concurrency and --stream");
+        }
+
+        var requests = cases.Select(c => Requests(images, c, baseOptions, repeat)).ToList();
+        foreach (var warmUp in requests)
+        {
+            await backend.SegmentAsync(warmUp[0], ct);
+        }
+
+        var latencies = cases.Select(_ => new List<double>()).ToList();
+        var responses = cases.Select(_ => new List<SegmentResponse>()).ToList();
+        for (var i = 0; i < requests[0].Count; i++)
+        {
+            for (var k = 0; k < cases.Count; k++)
+            {
+                var c = (i + k) % cases.Count;
+                var t = Stopwatch.GetTimestamp();
+                responses[c].Add(await backend.SegmentAsync(requests[c][i], ct));
+                latencies[c].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            }
+        }
+
+        return cases.Select((c, k) => Row(c, latencies[k], responses[k], latencies[k].Sum() / 1000)).ToList();
+    }
+
+    private static List<SegmentRequest> Requests(IReadOnlyList<(string Name, byte[] Bytes, int Width, int Height)> images,
+        BenchCase benchCase, SegmentOptions baseOptions, int repeat)
+    {
+        var requests = new List<SegmentRequest>();
+        for (var r = 0; r < repeat; r++)
+        {
+            foreach (var image in images)
+            {
+                var options = baseOptions.Clone();
+                options.Mode = benchCase.Mode;
+                options.OutputWidth = image.Width * benchCase.Scale;
+                options.OutputHeight = image.Height * benchCase.Scale;
+                options.Outputs = new OutputSelection { ClassRaw = true };
+                requests.Add(new SegmentRequest { Image = new Image { Encoded = ByteString.CopyFrom(image.Bytes) }, Options = options });
+            }
+        }
+
+        return requests;
     }
 
     /// <summary>Request i goes to stream i % Concurrency, so each stream sees the frames in their order.</summary>

@@ -24,8 +24,9 @@ public static class BenchCommand
         var markdown = new Option<string?>("--markdown") { Description = "also write the table as Markdown to this file" };
         var stream = new Option<bool>("--stream") { Description = "send the frames in order over SegmentStream (one stream per --concurrency), as video clients do; needs --server" };
         var fps = new Option<double>("--fps") { Description = "with --stream: frames per second per stream, like a camera (0 = as fast as the server takes them)" };
+        var interleave = new Option<bool>("--interleave") { Description = "time the modes of a scale frame by frame in turn (one unary call at a time), so a slow stretch of the machine hits them alike" };
         var detections = new Option<int>("--detections") { Description = "instance models: boxes refined per photo (its top ones, repeated when fewer)", DefaultValueFactory = _ => 10 };
-        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown, stream, fps, detections };
+        var command = new Command("bench", "Time coarse, pointrend and dense rendering") { images, limit, repeat, scales, modes, concurrency, markdown, stream, fps, interleave, detections };
         common.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
@@ -55,7 +56,17 @@ public static class BenchCommand
             {
                 foreach (var s in ParseInts(result.GetValue(scales)!))
                 {
-                    foreach (var m in result.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                    var modeNames = result.GetValue(modes)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
+                    if (result.GetValue(interleave))
+                    {
+                        var cases = modeNames.Select(m => new BenchCase(CommonOptions.ParseMode(m), s, c, result.GetValue(stream))).ToList();
+                        var interleaved = await BenchRunner.RunInterleavedAsync(backend, loaded, cases, options, result.GetValue(repeat), ct);
+                        rows.AddRange(interleaved);
+                        AnsiConsole.MarkupLineInterpolated($"[grey]x{s} interleaved: p50 {string.Join(" / ", interleaved.Select(r => r.P50Ms.ToString("F1", CultureInfo.InvariantCulture)))} ms[/]");
+                        continue;
+                    }
+
+                    foreach (var m in modeNames)
                     {
                         var row = await BenchRunner.RunAsync(backend, loaded, new BenchCase(CommonOptions.ParseMode(m), s, c, result.GetValue(stream), result.GetValue(fps)), options, result.GetValue(repeat), ct);
                         rows.Add(row);
@@ -64,7 +75,7 @@ public static class BenchCommand
                 }
             }
 
-            var table = ToMarkdown(rows, backend.Description, loaded.Count, result.GetValue(repeat));
+            var table = ToMarkdown(rows, backend.Description, loaded.Count, result.GetValue(repeat), result.GetValue(interleave));
             Console.WriteLine(table);
             if (result.GetValue(markdown) is { } path)
             {
@@ -81,14 +92,14 @@ public static class BenchCommand
         return csv.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
     }
 
-    private static string ToMarkdown(IReadOnlyList<BenchRow> rows, string backend, int images, int repeat)
+    private static string ToMarkdown(IReadOnlyList<BenchRow> rows, string backend, int images, int repeat, bool interleaved)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {images} images x {repeat} passes per case; {Environment.ProcessorCount} cores; {Isa()} (this process's CPU).");
         sb.AppendLine();
         sb.AppendLine(rows.FirstOrDefault(r => r.Case.Stream) is { } streamed
             ? $"Calls: SegmentStream, one stream per unit of concurrency, frames in order{(streamed.Case.Fps > 0 ? FormattableString.Invariant($" at {streamed.Case.Fps:G} fps per stream") : " as fast as accepted")}; latency = frame written to its result read."
-            : "Calls: unary Segment.");
+            : interleaved ? "Calls: unary Segment, the modes of a scale interleaved frame by frame (one call at a time)." : "Calls: unary Segment.");
         sb.AppendLine();
         sb.AppendLine("| mode | scale | concurrency | p50 ms | p99 ms | images/s | coarse ms | refine ms | points / pixels | p50 vs dense |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
