@@ -66,9 +66,10 @@ public static class InstanceDetector
     }
 
     /// <summary>
-    /// pennfudan's detector.onnx (2026-12-02) fails in its coarse head's GroupNorm reshape (a 0 x 32 x 7 x 7 tensor to
-    /// {0, 8, -1}) when no box passes its own post-processing, where torch returns zero rows. ORT runs every node
-    /// whatever outputs are asked, so the only sign of that case is this error on a zero-row tensor: it means no detections.
+    /// pennfudan's detector.onnx (every export so far: 2026-12-02, 2026-12-03) fails in its coarse head's GroupNorm
+    /// reshape (a 0 x 32 x 7 x 7 tensor to {0, 8, -1}) when no box passes its own post-processing, where torch returns
+    /// zero rows. ORT runs every node whatever outputs are asked, so the only sign of that case is this error on a
+    /// zero-row tensor: it means no detections.
     /// </summary>
     internal static bool IsNoDetectionFailure(OnnxRuntimeException ex) =>
         ex.Message.Contains("Reshape", StringComparison.Ordinal) && ex.Message.Contains("Input shape:{0,", StringComparison.Ordinal);
