@@ -1,6 +1,8 @@
-"""Rewrites an exported model so chosen feature maps leave coarse.onnx channels-last (NHWC), model.json saying so.
+"""Rewrites an exported model so chosen feature maps leave its graph channels-last (NHWC), model.json saying so.
+The graph is coarse.onnx for semantic models, model.json's detector.file for instance models.
 
   /usr/bin/python3 training/channels_last.py models/camvid --features fine edge
+  /usr/bin/python3 training/channels_last.py models/pennfudan --features p2 edge
 
 Why: the point head samples every channel of a map at a few thousand scattered points. Channel-major (NCHW), each
 point costs one cache line per channel and tap, in planes that do not fit in L2; channels-last, a point's channels at a
@@ -17,8 +19,14 @@ import onnx
 from onnx import helper
 
 
+def graph_file(folder):
+    with open(os.path.join(folder, "model.json")) as f:
+        manifest = json.load(f)
+    return manifest["detector"]["file"] if manifest.get("task") == "instance" else "coarse.onnx"
+
+
 def rewrite(folder, features):
-    path = os.path.join(folder, "coarse.onnx")
+    path = os.path.join(folder, graph_file(folder))
     model = onnx.load(path)
     graph = model.graph
     outputs = {o.name: o for o in graph.output}
@@ -54,7 +62,7 @@ def rewrite(folder, features):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("folder", help="a model folder with coarse.onnx and model.json")
+    ap.add_argument("folder", help="a model folder with model.json and its graph")
     ap.add_argument("--features", nargs="+", default=["fine", "edge"])
     args = ap.parse_args()
     rewrite(args.folder, args.features)

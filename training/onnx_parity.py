@@ -75,6 +75,9 @@ def main():
     if args.unpatched:
         unpatched = os.path.join(work, "detector-unpatched.onnx")
         export_detector(model, unpatched, fix=False)
+    # Features model.json marks NHWC (channels_last.py) are compared in the reference's NCHW order.
+    with open(os.path.join(args.models, "model.json")) as f:
+        nhwc = {e["name"] for e in json.load(f)["features"] if e.get("layout") == "NHWC"}
     ok = True
     for name in CASES:
         img, _ = pennfudan.load(args.data, name)
@@ -83,6 +86,7 @@ def main():
             boxes, scores, classes, coarse, fine = model(x)
         ref = dict(zip(OUTPUTS, [boxes, scores, classes, coarse, *fine]))
         got = ort_run(os.path.join(args.models, "detector.onnx"), {"image": x}, os.path.join(work, name))
+        got.update({k: np.ascontiguousarray(got[k].transpose(0, 3, 1, 2)) for k in nhwc})
         line = {"image": name, "size": list(x.shape[-2:]), "detections": [len(boxes), len(got["boxes"])]}
         if len(boxes) != len(got["boxes"]):
             ok = False

@@ -42,6 +42,17 @@ public static partial class BoxPointSampling
                     map.Height, map.Width, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection));
             }
 
+            if (map.ChannelsLast)
+            {
+                for (int r = 0; r < detections; r++)
+                {
+                    PointSampling.GatherChannelsLast(data, map.Channels, taps.AsSpan(r * perDetection, perDetection), weights.AsSpan(r * perDetection, perDetection),
+                        pointFeatures.Slice(((r * totalChannels) + channelOffset) * points), points);
+                }
+
+                return;
+            }
+
             // Four planes per pass over the taps: the 32 bytes of taps and weights per point are read once for four
             // channels instead of once for each (the channel loop is bound by loads, not arithmetic). Channels outside,
             // detections inside: the four planes stay in cache while every detection reads them.

@@ -283,7 +283,7 @@ public static class PointSampling
     /// the same order, multiply then add, as <see cref="Gather"/>, so the floats equal the CHW path's bit for bit.
     /// </summary>
     /// <param name="output">Row c of the map's channels starts at c * <paramref name="stride"/>; taps.Length / 4 points.</param>
-    private static unsafe void GatherChannelsLast(ReadOnlySpan<float> map, int channels, ReadOnlySpan<int> taps, ReadOnlySpan<float> weights, Span<float> output, int stride)
+    internal static unsafe void GatherChannelsLast(ReadOnlySpan<float> map, int channels, ReadOnlySpan<int> taps, ReadOnlySpan<float> weights, Span<float> output, int stride)
     {
         int points = taps.Length / 4;
         if (output.Length < ((channels - 1) * stride) + points)

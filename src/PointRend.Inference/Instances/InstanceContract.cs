@@ -26,10 +26,19 @@ public static class InstanceContract
         Expect(problems, "detector output", detectorOutputs, o.Coarse, TensorElementType.Float, 4, 1, 1, "detector.outputs.coarse (one mask per detection)");
         foreach (var f in m.Features)
         {
-            Expect(problems, "detector output", detectorOutputs, f.Name, TensorElementType.Float, 4, 1, f.Channels, $"features[{f.Name}].channels");
-            if (f.Layout != FeatureOutput.Nchw)
+            if (f.Layout is not (FeatureOutput.Nchw or FeatureOutput.Nhwc))
             {
-                problems.Add($"model.json features[{f.Name}].layout is '{f.Layout}'; instance models read their feature maps as '{FeatureOutput.Nchw}' only");
+                problems.Add($"model.json features[{f.Name}].layout is '{f.Layout}'; it must be '{FeatureOutput.Nchw}' or '{FeatureOutput.Nhwc}'");
+            }
+
+            Expect(problems, "detector output", detectorOutputs, f.Name, TensorElementType.Float, 4, f.ChannelsLast ? 3 : 1, f.Channels, $"features[{f.Name}].channels");
+
+            // With dynamic spatial axes the check above cannot tell the layouts apart; a channel count sitting on the
+            // other layout's axis can, and sampling a map in the wrong layout would give plausible-looking garbage.
+            var (axis, other) = f.ChannelsLast ? (3, 1) : (1, 3);
+            if (detectorOutputs.TryGetValue(f.Name, out var spec) && spec.Dims.Count == 4 && spec.Dims[axis] == -1 && spec.Dims[other] == f.Channels)
+            {
+                problems.Add($"detector output '{f.Name}' has its {f.Channels} channels at dimension {other}; model.json features[{f.Name}].layout says '{f.Layout}' (channels at dimension {axis})");
             }
         }
 

@@ -49,7 +49,7 @@ public static class InstanceDetector
                 var f = m.Features[i];
                 CheckShape(values[4 + i], f, inH, inW, m.Detector.File);
                 var memory = new OrtFloatMemory(values[4 + i]).Memory;
-                fine[i] = new StridedMap(new FeatureMap(memory, f.Channels, inH / f.Stride, inW / f.Stride), f.Stride);
+                fine[i] = new StridedMap(new FeatureMap(memory, f.Channels, inH / f.Stride, inW / f.Stride) { ChannelsLast = f.ChannelsLast }, f.Stride);
             }
 
             var output = new DetectorOutput(
@@ -77,7 +77,7 @@ public static class InstanceDetector
     /// <summary>Each fine map must be 1 x C x H / stride x W / stride: the sampling relies on it.</summary>
     private static void CheckShape(OrtValue value, FeatureOutput f, int inH, int inW, string file)
     {
-        long[] want = [1, f.Channels, inH / f.Stride, inW / f.Stride];
+        long[] want = f.ChannelsLast ? [1, inH / f.Stride, inW / f.Stride, f.Channels] : [1, f.Channels, inH / f.Stride, inW / f.Stride];
         var got = value.GetTensorTypeAndShape().Shape;
         if (!got.SequenceEqual(want))
         {

@@ -51,4 +51,44 @@ public sealed class BoxPointSamplingTests
 
         Assert.Throws<ArgumentOutOfRangeException>(() => BoxPointSampling.SetBoxTaps(cells, 7, 7, 0, 1, 1, 0, 1, 1, 7, 7, new int[64], new float[64]));
     }
+
+    [Theory]
+    [InlineData(64, 784)]
+    [InlineData(16, 333)]
+    [InlineData(3, 21)]
+    [InlineData(13, 9)]
+    public void SampleFine_ChannelsLastMap_EqualsTheSameMapChannelMajorBitForBit(int channels, int points)
+    {
+        // detector.onnx hands p2 and edge over channels-last; the head must see the same floats as from the planar map
+        // (the goldens and the selection's ties rest on it), for any channel count, point count and boxes over the edge.
+        const int height = 24, width = 32, stride = 4, total = 90, offset = 5;
+        var random = new Random(channels * 31 + points);
+        var planar = new float[channels * height * width];
+        for (var i = 0; i < planar.Length; i++)
+        {
+            planar[i] = (float)(random.NextDouble() * 4 - 2);
+        }
+
+        var interleaved = new float[planar.Length];
+        for (var c = 0; c < channels; c++)
+        {
+            for (var pixel = 0; pixel < height * width; pixel++)
+            {
+                interleaved[(pixel * channels) + c] = planar[(c * height * width) + pixel];
+            }
+        }
+
+        var boxes = new[] { new DetectionBox(-5.5f, -3.25f, 40.75f, 70.1f), new DetectionBox(3.3f, 7.7f, 127.9f, 95.2f), new DetectionBox(100.1f, 60.2f, 131.7f, 99.9f) };
+        var cells = Enumerable.Range(0, boxes.Length * points).Select(_ => random.Next(56 * 56)).ToArray();
+        var want = new float[boxes.Length * total * points];
+        var got = new float[want.Length];
+        BoxPointSampling.SampleFine(new StridedMap(new FeatureMap(planar, channels, height, width), stride), boxes, cells, points, 56, 56, want, total, offset);
+        BoxPointSampling.SampleFine(new StridedMap(new FeatureMap(interleaved, channels, height, width) { ChannelsLast = true }, stride), boxes, cells, points, 56, 56, got, total, offset);
+
+        Assert.Contains(want, v => v != 0f);
+        for (var i = 0; i < want.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToUInt32Bits(want[i]) == BitConverter.SingleToUInt32Bits(got[i]), $"float {i} (detection {i / (total * points)}, channel {i / points % total}): {want[i]} vs {got[i]}");
+        }
+    }
 }
