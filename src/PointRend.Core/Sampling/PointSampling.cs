@@ -342,6 +342,19 @@ public static class PointSampling
         float* a = m + ((long)Unsafe.Add(ref t, p) * channels), b = m + ((long)Unsafe.Add(ref t, points + p) * channels);
         float* c = m + ((long)Unsafe.Add(ref t, (2 * points) + p) * channels), d = m + ((long)Unsafe.Add(ref t, (3 * points) + p) * channels);
         int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // Half the loads of the 256-bit loop for the 64-channel instance P2; lane for lane the same operations.
+            var v0 = Vector512.Create(w0);
+            var v1 = Vector512.Create(w1);
+            var v2 = Vector512.Create(w2);
+            var v3 = Vector512.Create(w3);
+            for (; k <= channels - Vector512<float>.Count; k += Vector512<float>.Count)
+            {
+                (((v0 * Vector512.Load(a + k)) + (v1 * Vector512.Load(b + k))) + (v2 * Vector512.Load(c + k)) + (v3 * Vector512.Load(d + k))).StoreUnsafe(ref destination, (nuint)k);
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
             var v0 = Vector256.Create(w0);
