@@ -12,6 +12,7 @@ internal sealed class BoxPointPredictor : IDisposable
     private readonly ReadOnlyMemory<float> _coarse;
     private readonly int _coarseResolution;
     private readonly IBoxPointHead _head;
+    private readonly ParallelOptions _parallel;
     private float[] _features;
     private float[] _logits;
     private int[] _sorted;
@@ -24,6 +25,7 @@ internal sealed class BoxPointPredictor : IDisposable
         _coarse = coarse;
         _coarseResolution = coarseResolution;
         _head = head;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, head.Threads) };
         _features = ArrayPool<float>.Shared.Rent(head.InChannels * capacity);
         _logits = ArrayPool<float>.Shared.Rent(capacity);
         _sorted = ArrayPool<int>.Shared.Rent(capacity);
@@ -31,6 +33,9 @@ internal sealed class BoxPointPredictor : IDisposable
 
     /// <summary>Points predicted so far.</summary>
     public long Predicted { get; private set; }
+
+    /// <summary>The head's threads: how many detections' host work may run at once.</summary>
+    public ParallelOptions Parallel => _parallel;
 
     /// <summary>
     /// One point-head call for detections [first, first + count), P cells each (cells[r * P + p] for the r-th of
@@ -43,28 +48,21 @@ internal sealed class BoxPointPredictor : IDisposable
         int total = count * points;
         int channels = _head.InChannels;
 
-        // The head is per point, so order within a detection cannot change a logit; raster order turns the
-        // gathers from every feature plane and the scatter into forward sweeps.
         var sorted = _sorted.AsSpan(0, total);
         cells[..total].CopyTo(sorted);
-        for (int r = 0; r < count; r++)
+        if (count > 1 && _parallel.MaxDegreeOfParallelism > 1)
         {
-            sorted.Slice(r * points, points).Sort();
+            System.Threading.Tasks.Parallel.For(0, count, _parallel, r => SampleDetection(first, r, points, resolution));
+        }
+        else
+        {
+            for (int r = 0; r < count; r++)
+            {
+                SampleDetection(first, r, points, resolution);
+            }
         }
 
         var features = _features.AsSpan(0, channels * total);
-        var boxes = _boxes.Span.Slice(first, count);
-        int offset = 0;
-        foreach (var map in _fine)
-        {
-            BoxPointSampling.SampleFine(map, boxes, sorted, points, resolution, resolution, features, channels, offset);
-            offset += map.Map.Channels;
-        }
-
-        // The coarse logit goes last and always comes from the detector's 7x7, at every step (as detectron2).
-        int plane = _coarseResolution * _coarseResolution;
-        BoxPointSampling.SampleBoxMaps(
-            _coarse.Span.Slice(first * plane, count * plane), _coarseResolution, count, sorted, points, resolution, resolution, features, channels, offset);
         var logits = _logits.AsSpan(0, total);
         if (counts.IsEmpty)
         {
@@ -100,6 +98,31 @@ internal sealed class BoxPointPredictor : IDisposable
                 grid[own[p]] = values[p];
             }
         }
+    }
+
+    /// <summary>
+    /// Detection first + r of a call: its cells sorted, then all its point-head inputs. A detection's floats do not
+    /// depend on the others, so detections can run on different threads.
+    /// </summary>
+    private void SampleDetection(int first, int r, int points, int resolution)
+    {
+        // The head is per point, so order within a detection cannot change a logit; raster order turns the
+        // gathers from every feature map and the scatter into forward sweeps.
+        var sorted = _sorted.AsSpan(r * points, points);
+        sorted.Sort();
+        int channels = _head.InChannels;
+        var features = _features.AsSpan(r * channels * points, channels * points);
+        var box = _boxes.Span.Slice(first + r, 1);
+        int offset = 0;
+        foreach (var map in _fine)
+        {
+            BoxPointSampling.SampleFine(map, box, sorted, points, resolution, resolution, features, channels, offset);
+            offset += map.Map.Channels;
+        }
+
+        // The coarse logit goes last and always comes from the detector's 7x7, at every step (as detectron2).
+        int plane = _coarseResolution * _coarseResolution;
+        BoxPointSampling.SampleBoxMaps(_coarse.Span.Slice((first + r) * plane, plane), _coarseResolution, 1, sorted, points, resolution, resolution, features, channels, offset);
     }
 
     public void Dispose()

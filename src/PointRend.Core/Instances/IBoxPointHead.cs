@@ -9,6 +9,12 @@ public interface IBoxPointHead
     int InChannels { get; }
 
     /// <summary>
+    /// Threads one call may use. <see cref="MaskRefiner"/> shares a step's per-detection work around the head
+    /// (upsampling, selection, sampling) among as many, so that work gets the cores the head gets.
+    /// </summary>
+    int Threads => 1;
+
+    /// <summary>
     /// pointFeatures: R x InChannels x P ([(r * InChannels + c) * P + p]); pointLogits: R x P. Called with every
     /// detection of a step at once (up to <see cref="MaskRefiner.MaxPointsPerPredict"/> points in all); the head
     /// must write every element of pointLogits.

@@ -118,13 +118,14 @@ public static class MaskRefiner
         int half = res / 2;
         int cells = res * res;
         int take = Math.Min(points, cells);
-        uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
         int[] selected = ArrayPool<int>.Shared.Rent(detections * take);
         int[]? order = recorded is null ? null : new int[detections * take];
         int[]? counts = bound is null ? null : ArrayPool<int>.Shared.Rent(detections);
         try
         {
-            for (int r = 0; r < detections; r++)
+            // Each detection's upsampling and selection reads and writes only its own planes (and its own scratch
+            // keys), so detections go to the head's threads when it has more than one.
+            void Select(int r, uint[] keys)
             {
                 // Uncertainty -|logit| (detectron2 calculate_uncertainty) is ranked straight from the logits' bits,
                 // and the cells come out in raster order, which is the order sampling and the scatter want.
@@ -143,6 +144,33 @@ public static class MaskRefiner
                     ordered.Fill(-1);
                     own[..kept].CopyTo(ordered);
                     PointSelection.SortByUncertainty(keys.AsSpan(0, cells), ordered[..kept]);
+                }
+            }
+
+            if (detections > 1 && predictor.Parallel.MaxDegreeOfParallelism > 1)
+            {
+                Parallel.For(
+                    0, detections, predictor.Parallel, () => ArrayPool<uint>.Shared.Rent(cells),
+                    (r, _, keys) =>
+                    {
+                        Select((int)r, keys);
+                        return keys;
+                    },
+                    keys => ArrayPool<uint>.Shared.Return(keys));
+            }
+            else
+            {
+                uint[] keys = ArrayPool<uint>.Shared.Rent(cells);
+                try
+                {
+                    for (int r = 0; r < detections; r++)
+                    {
+                        Select(r, keys);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<uint>.Shared.Return(keys);
                 }
             }
 
@@ -188,7 +216,6 @@ public static class MaskRefiner
         }
         finally
         {
-            ArrayPool<uint>.Shared.Return(keys);
             ArrayPool<int>.Shared.Return(selected);
             if (counts is not null)
             {

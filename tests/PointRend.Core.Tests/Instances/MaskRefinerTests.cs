@@ -69,6 +69,32 @@ public sealed class MaskRefinerTests
         }
     }
 
+    [Theory]
+    [InlineData(MaskMode.PointRend, null)]
+    [InlineData(MaskMode.PointRend, 0.5f)]
+    [InlineData(MaskMode.Grid, null)]
+    public void Refine_HeadWithTwoThreads_EqualsOneThreadBitForBit(MaskMode mode, float? bound)
+    {
+        // A two-thread head also shares the detections' upsampling, selection and sampling: every logit, every
+        // selected cell and the head's batches (still one call per step for all detections) must not change.
+        var (fine, boxes, coarse) = Scene(7);
+        var options = new MaskRefineOptions(mode, 784, mode == MaskMode.PointRend ? 3 : 0) { RecordPoints = true, RefineBound = bound };
+        var one = new LinearBoxHead(fine.Sum(f => f.Map.Channels) + 1);
+        var two = new LinearBoxHead(fine.Sum(f => f.Map.Channels) + 1, threads: 2);
+
+        using var want = MaskRefiner.Refine(fine, boxes, coarse, 7, one, options);
+        using var got = MaskRefiner.Refine(fine, boxes, coarse, 7, two, options);
+
+        Assert.True(want.Logits.SequenceEqual(got.Logits));
+        Assert.Equal(want.PointsPredicted, got.PointsPredicted);
+        Assert.Equal(one.Batches, two.Batches);
+        Assert.Equal(want.SelectedCellsPerStep.Count, got.SelectedCellsPerStep.Count);
+        for (var s = 0; s < want.SelectedCellsPerStep.Count; s++)
+        {
+            Assert.Equal(want.SelectedCellsPerStep[s], got.SelectedCellsPerStep[s]);
+        }
+    }
+
     [Fact]
     public void Refine_RefineBoundAboveEveryLogit_EqualsTheReference()
     {
@@ -175,9 +201,11 @@ public sealed class MaskRefinerTests
     }
 
     /// <summary>logit = sum_c w_c x_c per point; records each call's R and P.</summary>
-    private sealed class LinearBoxHead(int inChannels) : IBoxPointHead
+    private sealed class LinearBoxHead(int inChannels, int threads = 1) : IBoxPointHead
     {
         public int InChannels { get; } = inChannels;
+
+        public int Threads { get; } = threads;
 
         public int Calls => Batches.Count;
 
