@@ -20,6 +20,44 @@ public static partial class MaskPaste
     public static PastedMask Paste(ReadOnlySpan<float> logits, int resolution, DetectionBox box, int imageWidth, int imageHeight, float threshold = DefaultThreshold) =>
         Paste(logits, resolution, box, imageWidth, imageHeight, threshold, Vector256.IsHardwareAccelerated);
 
+    /// <summary>
+    /// Detection r of <paramref name="logits"/> pasted at boxes[r] (image pixels) for every r, the detections shared
+    /// among <paramref name="threads"/> threads: a mask does not depend on which thread pastes it.
+    /// </summary>
+    public static PastedMask[] PasteAll(MaskLogits logits, DetectionBox[] boxes, int imageWidth, int imageHeight, float threshold, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(boxes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(boxes.Length, logits.Detections);
+        var masks = new PastedMask[boxes.Length];
+        try
+        {
+            if (threads > 1 && boxes.Length > 1)
+            {
+                Parallel.For(0, boxes.Length, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                    r => masks[r] = Paste(logits.Of(r), logits.Resolution, boxes[r], imageWidth, imageHeight, threshold));
+            }
+            else
+            {
+                for (int r = 0; r < boxes.Length; r++)
+                {
+                    masks[r] = Paste(logits.Of(r), logits.Resolution, boxes[r], imageWidth, imageHeight, threshold);
+                }
+            }
+
+            return masks;
+        }
+        catch
+        {
+            foreach (var mask in masks)
+            {
+                mask?.Dispose();
+            }
+
+            throw;
+        }
+    }
+
     /// <param name="vectorRows">Whether rows go through <see cref="PasteRows"/>; both ways give the same bits (tests compare them).</param>
     internal static PastedMask Paste(ReadOnlySpan<float> logits, int resolution, DetectionBox box, int imageWidth, int imageHeight, float threshold, bool vectorRows)
     {

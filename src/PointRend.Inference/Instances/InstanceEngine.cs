@@ -79,30 +79,24 @@ public static class InstanceEngine
         using var refine = InferenceTracing.Start("pointrend.refine");
         refine?.SetTag("pointrend.detections", kept);
         int plane = detected.CoarseResolution * detected.CoarseResolution;
+        var head = Head(model, runOptions, onnxPointHead);
         using var logits = kept == 0 ? null : MaskRefiner.Refine(
             detected.Fine, detected.Boxes.AsMemory(0, kept), detected.Coarse.AsMemory(0, kept * plane), detected.CoarseResolution,
-            Head(model, runOptions, onnxPointHead), options.Refine);
+            head, options.Refine);
         var refineMs = Stopwatch.GetElapsedTime(refineStart).TotalMilliseconds;
 
         var pasteStart = Stopwatch.GetTimestamp();
-        var detections = new InstanceDetection[kept];
-        try
+        var boxes = new DetectionBox[kept];
+        for (var r = 0; r < kept; r++)
         {
-            for (var r = 0; r < kept; r++)
-            {
-                var box = detected.Boxes[r].Rescale(detected.InputWidth, detected.InputHeight, width, height);
-                var mask = MaskPaste.Paste(logits!.Of(r), logits.Resolution, box, width, height, model.Manifest.Mask.PasteThreshold);
-                detections[r] = new InstanceDetection((int)detected.Classes[r], detected.Scores[r], box, mask);
-            }
+            boxes[r] = detected.Boxes[r].Rescale(detected.InputWidth, detected.InputHeight, width, height);
         }
-        catch
-        {
-            foreach (var d in detections)
-            {
-                d?.Mask.Dispose();
-            }
 
-            throw;
+        var masks = kept == 0 ? [] : MaskPaste.PasteAll(logits!, boxes, width, height, model.Manifest.Mask.PasteThreshold, head.Threads);
+        var detections = new InstanceDetection[kept];
+        for (var r = 0; r < kept; r++)
+        {
+            detections[r] = new InstanceDetection((int)detected.Classes[r], detected.Scores[r], boxes[r], masks[r]);
         }
 
         return new InstanceResult(

@@ -47,6 +47,34 @@ public sealed class MaskPasteTests
     }
 
     [Fact]
+    public void PasteAll_TwoThreads_EqualsEachDetectionPastedAlone()
+    {
+        // The engine pastes a photo's detections on the head's threads; every mask must be the one Paste gives.
+        const int detections = 9, resolution = 56, imageWidth = 300, imageHeight = 200;
+        var random = new Random(7);
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(detections * resolution * resolution); // MaskLogits returns it
+        for (var k = 0; k < buffer.Length; k++)
+        {
+            buffer[k] = ((random.NextSingle() * 2f) - 1f) * 6f;
+        }
+
+        var boxes = Enumerable.Range(0, detections).Select(r => new DetectionBox(-10 + (30 * r), 5 + (r * 3), 40 + (30 * r) + r, 150 + (7 * r))).ToArray();
+        using var logits = new MaskLogits(buffer, detections, resolution, 0, null);
+
+        var masks = MaskPaste.PasteAll(logits, boxes, imageWidth, imageHeight, MaskPaste.DefaultThreshold, threads: 2);
+
+        Assert.Equal(detections, masks.Length);
+        for (var r = 0; r < detections; r++)
+        {
+            using var alone = MaskPaste.Paste(logits.Of(r), resolution, boxes[r], imageWidth, imageHeight);
+            using var mask = masks[r];
+            Assert.Equal((alone.Left, alone.Top, alone.Width, alone.Height, alone.Area), (mask.Left, mask.Top, mask.Width, mask.Height, mask.Area));
+            Assert.True(alone.Bits.SequenceEqual(mask.Bits), $"detection {r}");
+            Assert.True(mask.Area > 0, $"detection {r} pasted nothing");
+        }
+    }
+
+    [Fact]
     public void Sigmoid_IsWithinAFewUlpsOfMathFExp_AndIndependentOfPosition()
     {
         var random = new Random(7);
