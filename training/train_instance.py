@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--start", help="float checkpoint to start from when <out>/last.pt is absent (e.g. runs/pennfudan/best.pt)")
     ap.add_argument("--train-edge", action="store_true",
                     help="also train the /2 edge branch (frozen by default), so the point head's finest learned features fit people")
+    ap.add_argument("--point-hidden", type=int, default=128, help="point head width (a --start checkpoint's head of another size is dropped)")
+    ap.add_argument("--point-layers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -65,7 +67,7 @@ def main():
     train = pennfudan.load_split(args.data, "train")
     val = pennfudan.load_split(args.data, "val")
 
-    model = PointRendMaskRCNN()
+    model = PointRendMaskRCNN(point_hidden=args.point_hidden, point_layers=args.point_layers)
     model_instance.TRAIN_POINTS = args.points
     if args.head_only:
         for n, p in model.named_parameters():
@@ -92,8 +94,15 @@ def main():
         state = saved["state"]
         print(f"resumed (fp16, fresh optimiser) at epoch {state['epoch']}", flush=True)
     elif args.start:
-        model.load_state_dict(torch.load(args.start))
-        print("started from", args.start, flush=True)
+        start = torch.load(args.start)
+        own = model.state_dict()
+        # A head of another size starts from scratch on the start checkpoint's detector (e.g. a cheaper head).
+        dropped = [k for k, v in start.items() if k.startswith("roi_heads.point_head.") and (k not in own or own[k].shape != v.shape)]
+        for k in dropped:
+            del start[k]
+        missing, unexpected = model.load_state_dict(start, strict=not dropped)
+        assert not unexpected and all(k.startswith("roi_heads.point_head.") for k in missing), (missing, unexpected)
+        print("started from", args.start, f"(new point head: {len(missing)} tensors)" if dropped else "", flush=True)
     elif args.init:
         print("backbone from", args.init, init_from_camvid(model, args.init), "tensors", flush=True)
 
