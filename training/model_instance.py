@@ -31,9 +31,7 @@ from torchvision.ops import MultiScaleRoIAlign, roi_align
 from model import MEAN, STD, PyramidPool, Residual, dw_separable
 
 FPN_C = 64
-# Experiment (session 12): POINTREND_PIX=C adds a learned stride-1 map of C channels ("pix") after image_norm.
-PIX = int(__import__("os").environ.get("POINTREND_PIX", "0"))
-FEATURES = (("p2", 4, FPN_C), ("edge", 2, 16), ("image_norm", 1, 3)) + ((("pix", 1, PIX),) if PIX else ())  # point-head channel order
+FEATURES = (("p2", 4, FPN_C), ("edge", 2, 16), ("image_norm", 1, 3))  # point-head channel order
 COARSE_RES, POOL_RES, TRAIN_POINTS = 7, 14, 14 * 14
 
 
@@ -77,9 +75,6 @@ class Backbone(nn.Module):
         self.ppm_r = cbr(w4, w4 // 4, k=1)
         self.ppm_out = cbr(w4 + w4 // 2, w4, k=1)
         self.edge = nn.Sequential(cbr_dw(w0, 16), cbr_dw(16, 16, d=2))
-        if PIX:
-            self.pix = nn.Sequential(nn.Conv2d(3, PIX, 3, padding=1), nn.ReLU(inplace=True),
-                                     nn.Conv2d(PIX, PIX, 3, padding=1), nn.ReLU(inplace=True))
         self.lat = nn.ModuleList([nn.Sequential(nn.Conv2d(c, FPN_C, 1, bias=False), gn(FPN_C)) for c in (w1, w2, w3, w4)])
         # P2's smoothing conv is depthwise: a dense 3x3 at stride 4 would cost as much as the whole backbone.
         self.out = nn.ModuleList([nn.Sequential(nn.Conv2d(FPN_C, FPN_C, 3, padding=1, bias=False, groups=FPN_C if i == 0 else 1),
@@ -107,8 +102,6 @@ class Backbone(nn.Module):
             outs.insert(0, self.out[i](p))
         pyramid = {str(i): o for i, o in enumerate(outs)}
         pyramid["pool"] = F.max_pool2d(outs[3], 1, 2, 0)
-        if PIX:
-            return pyramid, self.edge(f2), x, self.pix(x)
         return pyramid, self.edge(f2), x
 
 
@@ -281,10 +274,10 @@ class PointRendMaskRCNN(nn.Module):
         """images N x 3 x H x W (0..255, H and W multiples of 32). Training: targets (list of
         {'boxes', 'labels', 'masks'}) -> losses. Inference (N = 1): (boxes R x 4, scores R, classes R,
         coarse 7x7 logits R x 1 x 7 x 7, [P2, edge, image_norm])."""
-        pyramid, edge, norm, *pix = self.backbone(images)
+        pyramid, edge, norm = self.backbone(images)
         sizes = [(images.shape[-2], images.shape[-1])] * images.shape[0]
         il = ImageList(images, sizes)
-        fine = [pyramid["0"], edge, norm] + pix
+        fine = [pyramid["0"], edge, norm]
         rpn_in = {"0": pyramid["1"], "1": pyramid["2"], "2": pyramid["3"], "pool": pyramid["pool"]}
         rois_in = {k: v for k, v in pyramid.items() if k != "pool"}
         if self.training:
