@@ -37,7 +37,7 @@ import torch.nn.functional as F
 
 import pennfudan
 from evaluate_instance import box_iou, evaluate_predictions
-from model_instance import PointHead, PointRendMaskRCNN, box_to_image, point_head_input, point_sample
+from model_instance import PointHead, PointRendMaskRCNN, box_to_image, point_head_input, point_head_shape, point_sample
 from pointrend_instance_ref import paste, refine, scale_boxes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,14 +48,17 @@ def frozen_model(model_dir=MODEL_DIR, fp16=os.path.join(HERE, "checkpoints", "pe
     """PointRendMaskRCNN with the exact float weights of detector.onnx and point_head.onnx."""
     import onnx
     from onnx import numpy_helper
-    model = PointRendMaskRCNN()
-    sd = torch.load(fp16)["model"]
-    sd = {k: v.float() if v.is_floating_point() else v for k, v in sd.items()}
     inits = {}
     for f, prefix in (("detector.onnx", ""), ("point_head.onnx", "roi_heads.point_head.")):
         for t in onnx.load(os.path.join(model_dir, f)).graph.initializer:
             name = prefix + (t.name[len("model."):] if t.name.startswith("model.") else t.name)
             inits[name] = torch.from_numpy(numpy_helper.to_array(t).copy())
+    # The shipped head's size is point_head.onnx's (3 x 32 since 2026-12-03b), whatever head the fp16 checkpoint holds.
+    hidden, layers = point_head_shape(inits)
+    model = PointRendMaskRCNN(point_hidden=hidden, point_layers=layers)
+    sd = torch.load(fp16)["model"]
+    sd = {k: v.float() if v.is_floating_point() else v for k, v in sd.items() if not k.startswith("roi_heads.point_head.")}
+    sd.update({k: v for k, v in model.state_dict().items() if k.startswith("roi_heads.point_head.")})
     loose = [v for k, v in inits.items() if k not in sd]  # GroupNorm affines, exported as Mul / Add constants
     for k in sd:
         if k in inits:

@@ -61,7 +61,7 @@ public sealed class MlpPointHeadLoaderTests(ModelFixture fixture) : IClassFixtur
     public void ARetrainedInstanceHeadOfAnotherWidth_IsReadAsTheMlp_AndEqualsOnnxRuntime()
     {
         // training/train_instance_point_head.py retrains pennfudan's point head at other widths on the frozen detector;
-        // this one is 3 x 32 (84 inputs, the coarse logit re-read per layer), not the shipped 3 x 128.
+        // this one is the session-6 3 x 32 (84 inputs, the coarse logit re-read per layer), a fixture apart from the shipped head.
         var path = Path.Combine(TestPaths.RepositoryRoot, "tests", "testdata", "instance-point-head-3x32.onnx");
         using var session = new InferenceSession(path);
         var (head, problem) = MlpPointHeadLoader.Load(path, 84, 1, session, "point_features", "point_logits");
