@@ -341,36 +341,41 @@ public static class PointSampling
         float w0 = Unsafe.Add(ref w, p), w1 = Unsafe.Add(ref w, points + p), w2 = Unsafe.Add(ref w, (2 * points) + p), w3 = Unsafe.Add(ref w, (3 * points) + p);
         float* a = m + ((long)Unsafe.Add(ref t, p) * channels), b = m + ((long)Unsafe.Add(ref t, points + p) * channels);
         float* c = m + ((long)Unsafe.Add(ref t, (2 * points) + p) * channels), d = m + ((long)Unsafe.Add(ref t, (3 * points) + p) * channels);
+        // 512-bit runs halve the loads of the 64-channel instance P2; every width does the same operations lane for lane.
         int k = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            // Half the loads of the 256-bit loop for the 64-channel instance P2; lane for lane the same operations.
-            var v0 = Vector512.Create(w0);
-            var v1 = Vector512.Create(w1);
-            var v2 = Vector512.Create(w2);
-            var v3 = Vector512.Create(w3);
-            for (; k <= channels - Vector512<float>.Count; k += Vector512<float>.Count)
-            {
-                (((v0 * Vector512.Load(a + k)) + (v1 * Vector512.Load(b + k))) + (v2 * Vector512.Load(c + k)) + (v3 * Vector512.Load(d + k))).StoreUnsafe(ref destination, (nuint)k);
-            }
+            k = InterpolateRun<Simd512, Vector512<float>>(a, b, c, d, w0, w1, w2, w3, 0, channels, ref destination);
         }
 
         if (Vector256.IsHardwareAccelerated)
         {
-            var v0 = Vector256.Create(w0);
-            var v1 = Vector256.Create(w1);
-            var v2 = Vector256.Create(w2);
-            var v3 = Vector256.Create(w3);
-            for (; k <= channels - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                (((v0 * Vector256.Load(a + k)) + (v1 * Vector256.Load(b + k))) + (v2 * Vector256.Load(c + k)) + (v3 * Vector256.Load(d + k))).StoreUnsafe(ref destination, (nuint)k);
-            }
+            k = InterpolateRun<Simd256, Vector256<float>>(a, b, c, d, w0, w1, w2, w3, k, channels, ref destination);
         }
 
         for (; k < channels; k++)
         {
             Unsafe.Add(ref destination, k) = (w0 * a[k]) + (w1 * b[k]) + (w2 * c[k]) + (w3 * d[k]);
         }
+    }
+
+    /// <summary>Channels k.. of <see cref="Interpolate"/> while a whole vector fits; returns the first channel left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int InterpolateRun<TS, TV>(float* a, float* b, float* c, float* d, float w0, float w1, float w2, float w3, int k, int channels, ref float destination)
+        where TS : struct, ISimd<TV>
+        where TV : struct
+    {
+        var v0 = TS.Broadcast(w0);
+        var v1 = TS.Broadcast(w1);
+        var v2 = TS.Broadcast(w2);
+        var v3 = TS.Broadcast(w3);
+        for (; k <= channels - TS.Count; k += TS.Count)
+        {
+            var sum = TS.Add(TS.Add(TS.Add(TS.Multiply(v0, TS.Load(ref a[k])), TS.Multiply(v1, TS.Load(ref b[k]))), TS.Multiply(v2, TS.Load(ref c[k]))), TS.Multiply(v3, TS.Load(ref d[k])));
+            TS.Store(sum, ref Unsafe.Add(ref destination, k));
+        }
+
+        return k;
     }
 
     /// <summary>Rows 0..7 of <paramref name="source"/> (8 floats each) become columns of the 8 rows of <paramref name="destination"/>.</summary>
