@@ -9,8 +9,9 @@ namespace PointRend.Inference.Instances;
 /// </summary>
 public sealed class InstanceModel : IDisposable
 {
-    private InstanceModel(InstanceManifest manifest, InferenceSession detector, InferenceSession pointHead, ExecutionProviderKind provider, MlpBoxPointHead? mlpHead, string? mlpHeadProblem)
+    private InstanceModel(InstanceManifest manifest, InferenceSession detector, InferenceSession pointHead, ExecutionProviderKind provider, int threads, MlpBoxPointHead? mlpHead, string? mlpHeadProblem)
     {
+        Threads = threads;
         Manifest = manifest;
         Detector = detector;
         PointHead = pointHead;
@@ -20,6 +21,10 @@ public sealed class InstanceModel : IDisposable
     }
 
     public InstanceManifest Manifest { get; }
+
+    /// <summary>ONNX Runtime's intra-op threads for this model's sessions (0 resolved to one per core): what the MLP
+    /// head and the refinement's per-detection host work may use.</summary>
+    public int Threads { get; }
 
     public string Name => Manifest.Name;
 
@@ -83,7 +88,7 @@ public sealed class InstanceModel : IDisposable
             // The MLP gets the threads ONNX Runtime's sessions get (0 = ORT's default of one per core), so the two
             // heads and the detector share the same cores in comparisons and in serving.
             int threads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
-            return new InstanceModel(manifest, detector, head, provider, mlp is null ? null : new MlpBoxPointHead(mlp, threads), why);
+            return new InstanceModel(manifest, detector, head, provider, threads, mlp is null ? null : new MlpBoxPointHead(mlp, threads), why);
         }
         catch
         {

@@ -15,6 +15,9 @@ public sealed class OnnxBoxPointHead(InstanceModel model, RunOptions runOptions)
 
     public int InChannels { get; } = model.Manifest.PointHead.InChannels;
 
+    /// <summary>ONNX Runtime parallelises the head itself; these threads share the sampling, selection and paste around it.</summary>
+    public int Threads => model.Threads;
+
     /// <summary>Point-head calls made (one per step for up to 83 detections of 784 points).</summary>
     public int Calls { get; private set; }
 
