@@ -133,7 +133,7 @@ public class PointSamplingTests
     [InlineData(16, 13)]
     [InlineData(3, 1003)]
     [InlineData(19, 7)]
-    [InlineData(11, 517)] // CamVid's coarse logits, which PointHeadRunner samples from a channels-last copy
+    [InlineData(11, 517)] // as many channels as CamVid has classes: one 8-wide run and a scalar tail
     public void ChannelsLastMap_SamplesTheSameFloatsAsItsChannelMajorCopy(int channels, int points)
     {
         // The HWC path writes eight points at a time through a register transpose, then a scalar tail of points; channel

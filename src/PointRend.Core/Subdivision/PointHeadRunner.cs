@@ -16,46 +16,17 @@ internal sealed class PointHeadRunner : IDisposable
     private float[]? _pointFeatures;
     private float[]? _pointLogits;
     private int[] _order;
-    private float[]? _coarseChannelsLast;
     private ChunkInput? _input;
 
     public PointHeadRunner(FeatureMap coarse, IReadOnlyList<FeatureMap> features, IPointHead head, int largestBatch)
     {
-        _coarse = ChannelsLastCopy(coarse, out _coarseChannelsLast);
+        _coarse = coarse;
         _features = features;
         _head = head;
         _capacity = Math.Clamp(largestBatch, 1, SubdivisionRenderer.MaxPointsPerPredict);
         _pointFeatures = ArrayPool<float>.Shared.Rent(head.InChannels * _capacity);
         _pointLogits = ArrayPool<float>.Shared.Rent(head.Classes * _capacity);
         _order = ArrayPool<int>.Shared.Rent(_capacity);
-    }
-
-    /// <summary>
-    /// The coarse logits channels-last, so each point reads its K logits at a tap as one run (the fine maps already
-    /// come so from coarse.onnx) instead of one scalar load per class and tap; a pooled copy of a few thousand floats
-    /// per frame, and the sampled floats are the same bit for bit.
-    /// </summary>
-    private static FeatureMap ChannelsLastCopy(FeatureMap map, out float[]? copy)
-    {
-        copy = null;
-        int plane = map.Height * map.Width;
-        if (map.ChannelsLast || map.Channels < 2 || map.Data.Length < map.Channels * plane)
-        {
-            return map; // a short map is reported by the sampler's own check
-        }
-
-        copy = ArrayPool<float>.Shared.Rent(map.Channels * plane);
-        var source = map.Data.Span;
-        for (int c = 0; c < map.Channels; c++)
-        {
-            var row = source.Slice(c * plane, plane);
-            for (int pixel = 0; pixel < plane; pixel++)
-            {
-                copy[(pixel * map.Channels) + c] = row[pixel];
-            }
-        }
-
-        return new FeatureMap(copy.AsMemory(0, map.Channels * plane), map.Channels, map.Height, map.Width) { ChannelsLast = true };
     }
 
     /// <summary>The chunk size; callers that generate cell lists (dense mode) generate this many at a time.</summary>
@@ -236,12 +207,6 @@ internal sealed class PointHeadRunner : IDisposable
         {
             ArrayPool<int>.Shared.Return(_order);
             _order = [];
-        }
-
-        if (_coarseChannelsLast is not null)
-        {
-            ArrayPool<float>.Shared.Return(_coarseChannelsLast);
-            _coarseChannelsLast = null;
         }
     }
 }
