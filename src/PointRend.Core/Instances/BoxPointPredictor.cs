@@ -35,7 +35,7 @@ internal sealed class BoxPointPredictor : IDisposable
     public long Predicted { get; private set; }
 
     /// <summary>The head's threads: how many detections' host work may run at once.</summary>
-    public ParallelOptions Parallel => _parallel;
+    public ParallelOptions HostParallel => _parallel;
 
     /// <summary>
     /// One point-head call for detections [first, first + count), P cells each (cells[r * P + p] for the r-th of
@@ -52,7 +52,7 @@ internal sealed class BoxPointPredictor : IDisposable
         cells[..total].CopyTo(sorted);
         if (count > 1 && _parallel.MaxDegreeOfParallelism > 1)
         {
-            System.Threading.Tasks.Parallel.For(0, count, _parallel, r => SampleDetection(first, r, points, resolution));
+            Parallel.For(0, count, _parallel, r => SampleDetection(first, r, points, resolution));
         }
         else
         {

@@ -147,10 +147,10 @@ public static class MaskRefiner
                 }
             }
 
-            if (detections > 1 && predictor.Parallel.MaxDegreeOfParallelism > 1)
+            if (detections > 1 && predictor.HostParallel.MaxDegreeOfParallelism > 1)
             {
                 Parallel.For(
-                    0, detections, predictor.Parallel, () => ArrayPool<uint>.Shared.Rent(cells),
+                    0, detections, predictor.HostParallel, () => ArrayPool<uint>.Shared.Rent(cells),
                     (r, _, keys) =>
                     {
                         Select((int)r, keys);
