@@ -119,14 +119,11 @@ def accumulate(per_image, num_gt):
     return {"AP": 100 * precision.mean(), "AP50": 100 * precision[0].mean(), "AP75": 100 * precision[5].mean()}
 
 
-def evaluate_predictions(images, max_dets=100):
-    """images: list of dicts {gt_masks G x H x W bool, gt_boxes G x 4, scores D, boxes D x 4, and
-    variant -> D x H x W bool masks}. -> {'box_AP', '<variant>_mask_AP', ..._AP50, ..._AP75, '<variant>_boundary_AP'}."""
+def matches(images, max_dets=100):
+    """Per image, cocoeval's matches of every scored variant: {'box' | '<variant>_mask' | '<variant>_boundary':
+    [(scores, dtm T x D) per image]}. Matching is per image, so any resampling of images reuses these."""
     variants = [k for k in images[0] if k not in ("gt_masks", "gt_boxes", "scores", "boxes")]
-    num_gt = sum(len(im["gt_masks"]) for im in images)
-    res = {}
-    box = [match(box_iou(im["boxes"], im["gt_boxes"]), im["scores"], max_dets) for im in images]
-    res.update({"box_" + k: v for k, v in accumulate(box, num_gt).items()})
+    out = {"box": [match(box_iou(im["boxes"], im["gt_boxes"]), im["scores"], max_dets) for im in images]}
     for v in variants:
         mk, bd = [], []
         for im in images:
@@ -136,13 +133,43 @@ def evaluate_predictions(images, max_dets=100):
             biou = mask_iou(boundary(im[v], d), boundary(im["gt_masks"], d))
             mk.append(match(miou, im["scores"], max_dets))
             bd.append(match(np.minimum(miou, biou), im["scores"], max_dets))
-        res.update({f"{v}_mask_{k}": x for k, x in accumulate(mk, num_gt).items()})
-        res[f"{v}_boundary_AP"] = accumulate(bd, num_gt)["AP"]
+        out[f"{v}_mask"], out[f"{v}_boundary"] = mk, bd
+    return out
+
+
+def evaluate_predictions(images, max_dets=100):
+    """images: list of dicts {gt_masks G x H x W bool, gt_boxes G x 4, scores D, boxes D x 4, and
+    variant -> D x H x W bool masks}. -> {'box_AP', '<variant>_mask_AP', ..._AP50, ..._AP75, '<variant>_boundary_AP'}."""
+    num_gt = sum(len(im["gt_masks"]) for im in images)
+    res = {}
+    for key, per_image in matches(images, max_dets).items():
+        ap = accumulate(per_image, num_gt)
+        if key.endswith("_boundary"):
+            res[key + "_AP"] = ap["AP"]
+        else:
+            res.update({f"{key}_{k}": x for k, x in ap.items()})
     return res
 
 
-def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), max_dets=100, points=784, steps=3):
-    """samples: [(name, uint8 image, bool masks n x H x W)] -> evaluate_predictions on the model's detections."""
+def bootstrap_gap(images, better, worse, n=2000, seed=0, max_dets=100):
+    """Paired bootstrap over images of AP(better) - AP(worse), both keys of matches() (e.g. 'pointrend_boundary',
+    'grid28_boundary'): the images are drawn with replacement, the same draw for both. -> (gap, 2.5th, 97.5th
+    percentile, share of draws with the gap <= 0)."""
+    per = matches(images, max_dets)
+    gts = np.array([len(im["gt_masks"]) for im in images])
+    rng = np.random.default_rng(seed)
+
+    def gap(idx):
+        num_gt = gts[idx].sum()
+        return (accumulate([per[better][i] for i in idx], num_gt)["AP"]
+                - accumulate([per[worse][i] for i in idx], num_gt)["AP"])
+
+    draws = np.array([gap(rng.integers(0, len(images), len(images))) for _ in range(n)])
+    return gap(np.arange(len(images))), np.percentile(draws, 2.5), np.percentile(draws, 97.5), float((draws <= 0).mean())
+
+
+def predict(model, samples, variants=("coarse", "grid28", "pointrend"), points=784, steps=3):
+    """samples: [(name, uint8 image, bool masks n x H x W)] -> evaluate_predictions' images for the model's detections."""
     import pennfudan
     from pointrend_instance_ref import infer
     images = []
@@ -152,7 +179,12 @@ def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), m
         im = {"gt_masks": gt, "gt_boxes": pennfudan.mask_boxes(gt), "scores": out["scores"].numpy(), "boxes": out["boxes"]}
         im.update({v: out[v] for v in variants})
         images.append(im)
-    return evaluate_predictions(images, max_dets)
+    return images
+
+
+def evaluate_model(model, samples, variants=("coarse", "grid28", "pointrend"), max_dets=100, points=784, steps=3):
+    """samples: [(name, uint8 image, bool masks n x H x W)] -> evaluate_predictions on the model's detections."""
+    return evaluate_predictions(predict(model, samples, variants, points, steps), max_dets)
 
 
 def main():
@@ -165,11 +197,18 @@ def main():
     ap.add_argument("--json", help="also write the numbers here")
     ap.add_argument("--points", type=int, default=784, help="points per subdivision step (the reference: 784)")
     ap.add_argument("--steps", type=int, default=3, help="subdivision steps after the initial grid (the reference: 3)")
+    ap.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                    help="also N paired bootstrap draws over images of PointRend's edge over the 28x28 grid")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     model = load_model(args.checkpoint)
-    res = evaluate_model(model, pennfudan.load_split(args.data, args.split), points=args.points, steps=args.steps)
-    res = {k: round(float(v), 2) for k, v in res.items()}
+    images = predict(model, pennfudan.load_split(args.data, args.split), points=args.points, steps=args.steps)
+    res = {k: round(float(v), 2) for k, v in evaluate_predictions(images).items()}
+    for kind in ("boundary", "mask") if args.bootstrap else ():
+        gap, lo, hi, none = bootstrap_gap(images, f"pointrend_{kind}", f"grid28_{kind}", args.bootstrap)
+        res[f"pointrend_minus_grid28_{kind}_AP"] = round(float(gap), 2)
+        res[f"pointrend_minus_grid28_{kind}_AP_95ci"] = [round(float(lo), 2), round(float(hi), 2)]
+        res[f"pointrend_minus_grid28_{kind}_AP_share_le_0"] = round(none, 4)
     print(json.dumps(res, indent=1))
     if args.json:
         with open(args.json, "w") as f:
