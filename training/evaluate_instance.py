@@ -137,12 +137,10 @@ def matches(images, max_dets=100):
     return out
 
 
-def evaluate_predictions(images, max_dets=100):
-    """images: list of dicts {gt_masks G x H x W bool, gt_boxes G x 4, scores D, boxes D x 4, and
-    variant -> D x H x W bool masks}. -> {'box_AP', '<variant>_mask_AP', ..._AP50, ..._AP75, '<variant>_boundary_AP'}."""
-    num_gt = sum(len(im["gt_masks"]) for im in images)
+def summarise(per, num_gt):
+    """matches() output over num_gt ground truths -> {'box_AP', '<variant>_mask_AP', ..._AP50, ..._AP75, '<variant>_boundary_AP'}."""
     res = {}
-    for key, per_image in matches(images, max_dets).items():
+    for key, per_image in per.items():
         ap = accumulate(per_image, num_gt)
         if key.endswith("_boundary"):
             res[key + "_AP"] = ap["AP"]
@@ -151,12 +149,17 @@ def evaluate_predictions(images, max_dets=100):
     return res
 
 
-def bootstrap_gap(images, better, worse, n=2000, seed=0, max_dets=100):
-    """Paired bootstrap over images of AP(better) - AP(worse), both keys of matches() (e.g. 'pointrend_boundary',
-    'grid28_boundary'): the images are drawn with replacement, the same draw for both. -> (gap, 2.5th, 97.5th
-    percentile, share of draws with the gap <= 0)."""
-    per = matches(images, max_dets)
-    gts = np.array([len(im["gt_masks"]) for im in images])
+def evaluate_predictions(images, max_dets=100):
+    """images: list of dicts {gt_masks G x H x W bool, gt_boxes G x 4, scores D, boxes D x 4, and
+    variant -> D x H x W bool masks}. -> summarise()'s dict."""
+    return summarise(matches(images, max_dets), sum(len(im["gt_masks"]) for im in images))
+
+
+def bootstrap_gap(per, gts, better, worse, n=2000, seed=0):
+    """Paired bootstrap over images of AP(better) - AP(worse), both keys of matches() output per (e.g.
+    'pointrend_boundary', 'grid28_boundary'); gts: ground truths per image. The images are drawn with replacement,
+    the same draw for both. -> (gap, 2.5th, 97.5th percentile, share of draws with the gap <= 0)."""
+    gts = np.asarray(gts)
     rng = np.random.default_rng(seed)
 
     def gap(idx):
@@ -164,8 +167,8 @@ def bootstrap_gap(images, better, worse, n=2000, seed=0, max_dets=100):
         return (accumulate([per[better][i] for i in idx], num_gt)["AP"]
                 - accumulate([per[worse][i] for i in idx], num_gt)["AP"])
 
-    draws = np.array([gap(rng.integers(0, len(images), len(images))) for _ in range(n)])
-    return gap(np.arange(len(images))), np.percentile(draws, 2.5), np.percentile(draws, 97.5), float((draws <= 0).mean())
+    draws = np.array([gap(rng.integers(0, len(gts), len(gts))) for _ in range(n)])
+    return gap(np.arange(len(gts))), np.percentile(draws, 2.5), np.percentile(draws, 97.5), float((draws <= 0).mean())
 
 
 def predict(model, samples, variants=("coarse", "grid28", "pointrend"), points=784, steps=3):
@@ -203,9 +206,10 @@ def main():
     torch.set_num_threads(os.cpu_count())
     model = load_model(args.checkpoint)
     images = predict(model, pennfudan.load_split(args.data, args.split), points=args.points, steps=args.steps)
-    res = {k: round(float(v), 2) for k, v in evaluate_predictions(images).items()}
+    per, gts = matches(images), [len(im["gt_masks"]) for im in images]
+    res = {k: round(float(v), 2) for k, v in summarise(per, sum(gts)).items()}
     for kind in ("boundary", "mask") if args.bootstrap else ():
-        gap, lo, hi, none = bootstrap_gap(images, f"pointrend_{kind}", f"grid28_{kind}", args.bootstrap)
+        gap, lo, hi, none = bootstrap_gap(per, gts, f"pointrend_{kind}", f"grid28_{kind}", args.bootstrap)
         res[f"pointrend_minus_grid28_{kind}_AP"] = round(float(gap), 2)
         res[f"pointrend_minus_grid28_{kind}_AP_95ci"] = [round(float(lo), 2), round(float(hi), 2)]
         res[f"pointrend_minus_grid28_{kind}_AP_share_le_0"] = round(none, 4)

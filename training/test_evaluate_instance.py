@@ -7,7 +7,7 @@ import unittest
 import numpy as np
 import torch
 
-from evaluate_instance import accumulate, bootstrap_gap, boundary, dilation, evaluate_predictions, mask_iou, match
+from evaluate_instance import accumulate, bootstrap_gap, boundary, dilation, evaluate_predictions, mask_iou, match, matches
 from pointrend_instance_ref import paste, select_uncertain
 
 
@@ -25,7 +25,7 @@ def image(gt, dets, scores):
 
 
 class PairedBootstrap(unittest.TestCase):
-    def images(self):
+    def matched(self):
         # image 1 (score .9): variant a exact, b a 10 x 6 part (IoU 0.6); image 2 (score .8): both exact. Over both: a 100;
         # b 100 at thresholds .50-.60, and above them the .9 false positive first: precision 1/2 up to recall 1/2,
         # 51 of 101 recall points -> b = 30 + 0.7 * 50 * 51 / 101, the gap 52.33. Image 2 twice: 0; image 1 twice: 70.
@@ -36,10 +36,10 @@ class PairedBootstrap(unittest.TestCase):
         one["a"], one["b"] = one.pop("m"), part[None]
         two = image([g], [g.clone()], [0.8])
         two["a"], two["b"] = two["m"], two.pop("m")
-        return [one, two]
+        return matches([one, two]), [1, 1]
 
     def test_gap_and_its_range_over_draws(self):
-        gap, lo, hi, share = bootstrap_gap(self.images(), "a_mask", "b_mask", n=400)
+        gap, lo, hi, share = bootstrap_gap(*self.matched(), "a_mask", "b_mask", n=400)
         self.assertAlmostEqual(gap, 100 - (30 + 0.7 * 50 * 51 / 101))
         self.assertAlmostEqual(lo, 0.0)
         self.assertAlmostEqual(hi, 70.0)
@@ -47,7 +47,7 @@ class PairedBootstrap(unittest.TestCase):
         self.assertLess(share, 0.35)
 
     def test_a_variant_against_itself_is_zero_in_every_draw(self):
-        self.assertEqual(bootstrap_gap(self.images(), "b_mask", "b_mask", n=50), (0.0, 0.0, 0.0, 1.0))
+        self.assertEqual(bootstrap_gap(*self.matched(), "b_mask", "b_mask", n=50), (0.0, 0.0, 0.0, 1.0))
 
 
 class CocoRules(unittest.TestCase):
