@@ -42,8 +42,9 @@ def init_resolution(points):
 
 
 @torch.no_grad()
-def refine(point_head, fine, boxes, coarse, points=784, steps=3, record=None):
-    """-> (grid logits R x 1 x r x r at the initial resolution, refined logits R x 1 x (r 2^steps)^2)."""
+def refine(point_head, fine, boxes, coarse, points=784, steps=3, record=None, step_points=None):
+    """-> (grid logits R x 1 x r x r at the initial resolution, refined logits R x 1 x (r 2^steps)^2).
+    step_points(coords R x P x 2) -> R x 1 x P logits replaces the point head in the steps (an oracle's)."""
     r = boxes.shape[0]
     res = init_resolution(points)
     if r == 0:
@@ -57,7 +58,8 @@ def refine(point_head, fine, boxes, coarse, points=784, steps=3, record=None):
         idx = select_uncertain(logits, points)
         if record is not None:
             record.append(idx.clone())
-        pl = point_head(point_head_input(fine, boxes, coarse, cell_centres(idx, h, w), None))
+        coords = cell_centres(idx, h, w)
+        pl = step_points(coords) if step_points else point_head(point_head_input(fine, boxes, coarse, coords, None))
         logits = logits.reshape(r, 1, h * w).scatter(2, idx.unsqueeze(1), pl).view(r, 1, h, w)
     return grid, logits
 

@@ -152,6 +152,29 @@ class Reference(unittest.TestCase):
         # a long run needs two 5-bit groups: 40 zeros -> 40 = 8 + 32 * 1 -> chr(48 + 8 + 32), chr(48 + 1)
         self.assertEqual(rle_string(torch.zeros(40, 1, dtype=torch.bool)), chr(48 + 8 + 32) + chr(49))
 
+    def test_step_points_replace_the_head_at_each_steps_picked_cells(self):
+        # the oracle hook (oracle_instance.py --truth-at-steps): the head draws the 28x28 grid only; every cell a
+        # step picks holds step_points' value at that cell's centre, the last step's survive in the output
+        from pointrend_instance_ref import cell_centres, refine
+        fine = [torch.zeros(1, 64, 16, 16), torch.zeros(1, 16, 32, 32), torch.zeros(1, 3, 64, 64)]
+        calls, record = [], []
+
+        def head(x):
+            calls.append(x.shape[2])
+            return torch.full((x.shape[0], 1, x.shape[2]), -3.0)
+
+        def truth(coords):  # a vertical edge at x = 0.3 of the box
+            return torch.where(coords[..., 0] < 0.3, 4.0, -4.0).unsqueeze(1)
+
+        grid, out = refine(head, fine, torch.tensor([[8.0, 4.0, 40.0, 60.0]]), torch.zeros(1, 1, 7, 7),
+                           record=record, step_points=truth)
+        self.assertEqual(calls, [28 * 28])
+        self.assertTrue(torch.equal(grid, torch.full((1, 1, 28, 28), -3.0)))
+        last = record[-1]
+        want = truth(cell_centres(last, 224, 224))[:, 0]
+        self.assertTrue(torch.equal(out.flatten(1).gather(1, last), want))
+        self.assertGreater(int((want > 0).sum()), 0)
+
     def test_ties_go_to_the_lower_raster_index(self):
         logits = torch.tensor([[[[1.0, -0.5], [0.5, -1.0]]]])
         self.assertEqual(select_uncertain(logits, 3).tolist(), [[1, 2, 0]])
