@@ -33,11 +33,59 @@ public static class RedisConnection
     public static ConnectionMultiplexer Connect(RedisOptions options, string clientName, ILogger? logger = null)
     {
         var redis = ConnectionMultiplexer.Connect(Options(options, clientName));
-        if (logger is not null && !redis.IsConnected && RedisFailures.Probe(redis) is { } failure && RedisFailures.IsAuthentication(failure))
+        if (logger is not null)
         {
-            QueueingLog.AuthenticationFailedAtStart(logger, failure, string.Join(",", redis.GetEndPoints().Select(e => e.ToString())));
+            new StartReport(redis, logger).Watch();
         }
 
         return redis;
+    }
+
+    /// <summary>
+    /// Connect can return before the first handshake has failed (a slow start, a busy machine), and a refused retry
+    /// raises no event: so while Redis has not been reached, the start keeps probing for a short while.
+    /// </summary>
+    private sealed class StartReport(ConnectionMultiplexer redis, ILogger logger)
+    {
+        private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
+        private const int Probes = 40;
+
+        public void Watch()
+        {
+            if (!Settled())
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        for (var i = 0; i < Probes && !Settled(); i++)
+                        {
+                            await Task.Delay(Every);
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // the process stopped first
+                    }
+                });
+            }
+        }
+
+        /// <returns>True once there is nothing left to report: connected, or the refusal told.</returns>
+        private bool Settled()
+        {
+            if (redis.IsConnected)
+            {
+                return true;
+            }
+
+            if (RedisFailures.Probe(redis) is not { } failure || !RedisFailures.IsAuthentication(failure))
+            {
+                return false;
+            }
+
+            QueueingLog.AuthenticationFailedAtStart(logger, failure, string.Join(",", redis.GetEndPoints().Select(e => e.ToString())));
+            return true;
+        }
     }
 }
