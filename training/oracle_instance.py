@@ -22,20 +22,17 @@ from evaluate_instance import box_iou, evaluate_predictions
 from pointrend_instance_ref import paste
 
 
-def truth_at_steps(model, img, truth, image_boxes):
-    """The model's 28x28 grid, then the 3 steps with each picked point set to the truth there (logit +-10)."""
+def truth_at_steps(point_head, fine, boxes, coarse, truth, image_boxes, h, w):
+    """The model's 28x28 grid, then the 3 steps with each picked point set to the truth there (logit +-10).
+    boxes / coarse / fine: the detector's outputs (model-input pixels); image_boxes: the same boxes in the photo."""
     from model_instance import box_to_image, point_sample
     from pointrend_instance_ref import refine
-    h, w = img.shape[:2]
-    x = pennfudan.to_input(img)
-    with torch.no_grad():
-        boxes, _, _, coarse, fine = model(x)
 
     def step_points(coords):
         pts = box_to_image(image_boxes, coords) / torch.tensor([w, h], dtype=torch.float32)
         return (point_sample(truth[:, None], pts) >= 0.5).float() * 20 - 10
 
-    grid, refined = refine(model.roi_heads.point_head, fine, boxes, coarse, step_points=step_points)
+    grid, refined = refine(point_head, fine, boxes, coarse, step_points=step_points)
     return {"grid28": paste(grid.sigmoid(), image_boxes, h, w), "truth_at_steps": paste(refined.sigmoid(), image_boxes, h, w)}
 
 
@@ -51,7 +48,7 @@ def main():
     model = None
     if args.detections:
         from model_instance import load_model
-        from pointrend_instance_ref import infer
+        from pointrend_instance_ref import scale_boxes
         model = load_model(args.detections)
     images = []
     for name in names:
@@ -62,12 +59,14 @@ def main():
         im = {"gt_masks": gt, "gt_boxes": boxes, "scores": np.ones(len(gt)), "boxes": boxes}
         source = torch.arange(len(gt))
         if model is not None:
-            out = infer(model, img, variants=())
-            im["boxes"], im["scores"] = out["boxes"], out["scores"].numpy()
-            boxes = out["boxes"]
+            x = pennfudan.to_input(img)
+            with torch.no_grad():
+                det, scores, _, coarse, fine = model(x)
+            boxes = scale_boxes(det, x.shape[-2:], (h, w))
+            im["boxes"], im["scores"] = boxes, scores.numpy()
             source = torch.from_numpy(box_iou(boxes, im["gt_boxes"]).argmax(1)) if len(boxes) else torch.zeros(0, dtype=torch.long)
             if args.truth_at_steps:
-                im.update(truth_at_steps(model, img, gt[source].float(), boxes))
+                im.update(truth_at_steps(model.roi_heads.point_head, fine, det, coarse, gt[source].float(), boxes, h, w))
         rois = torch.cat([source.float()[:, None], boxes], 1)
         for r in args.res:
             grid = roi_align(gt.float()[:, None], rois, (r, r), 1.0, 0, aligned=True)
