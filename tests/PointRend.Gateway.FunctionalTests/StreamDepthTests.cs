@@ -48,7 +48,9 @@ public sealed class StreamDepthTests
 
         Assert.Equal(Enumerable.Range(0, 6).Select(i => (ulong)i), answers.Select(a => a.Sequence));
         Assert.All(answers, a => Assert.Equal((FrameStatus.Processed, 3), (a.Status, a.State.PipelineDepth)));
-        Assert.InRange(mostInPool, 1, 3);
+        // Capped at 3 (six workers uncapped would take up to 6 of the 6 frames); as above, a job still counted for the
+        // moment after its answer freed the slot lets the next frame show as a fourth.
+        Assert.InRange(mostInPool, 1, 4);
         server.AssertNoUnexpectedErrors();
     }
 
