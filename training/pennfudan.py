@@ -6,6 +6,7 @@ covers [j, j+1) x [i, i+1)), so a mask's box is (min col, min row, max col + 1, 
 Model input size: `input_size` (shorter side to 384, longer at most 512, each side rounded to a
 multiple of 32; the aspect ratio changes by at most a few per cent). The engine does the same.
 """
+import math
 import os
 import random
 
@@ -99,3 +100,33 @@ def augment(sample, crop=(384, 480), scale=(0.7, 1.3), min_keep=0.4):
     keep = (area_after >= min_keep * area_before.clamp(min=1)) & (area_after >= 64)
     om = om[keep]
     return out, om, mask_boxes(om)
+
+
+def copy_paste(dst, src, max_objects=3, blur=1.0):
+    """Simple copy-paste (Ghiasi et al., CVPR 2021): a random subset of `src`'s pedestrians pasted onto `dst` at
+    the same place (both are augment() outputs of one crop size, each already scale-jittered and flipped).
+    The paste's alpha is the mask blurred by a Gaussian of `blur` pixels so the pasted outline is not a hard step
+    no real photo has. Pedestrians of `dst` covered below augment()'s keep rules drop.
+    dst, src: (3 x H x W image, masks n x H x W bool, boxes n x 4) -> the same for the composite."""
+    x, m, _ = dst
+    sx, sm, _ = src
+    if sm.shape[0] == 0:
+        return dst
+    k = random.randint(1, min(max_objects, sm.shape[0]))
+    pick = sm[torch.randperm(sm.shape[0])[:k]]
+    union = pick.any(0)
+    alpha = union.float()[None, None]
+    if blur > 0:
+        r = int(math.ceil(3 * blur))
+        g = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * blur * blur))
+        g = g / g.sum()
+        alpha = F.conv2d(F.pad(alpha, (r, r, 0, 0), mode="replicate"), g.view(1, 1, 1, -1))
+        alpha = F.conv2d(F.pad(alpha, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1))
+    alpha = alpha[0]
+    out = x * (1 - alpha) + sx * alpha
+    before = m.flatten(1).sum(1).float()
+    left = m & ~union
+    after = left.flatten(1).sum(1).float()
+    keep = (after >= 0.4 * before.clamp(min=1)) & (after >= 64)
+    masks = torch.cat([left[keep], pick])
+    return out, masks, mask_boxes(masks)

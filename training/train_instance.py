@@ -21,10 +21,12 @@ from model_instance import PointRendMaskRCNN, init_from_camvid
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def batch(train, n):
+def batch(train, n, copy_paste=0.0):
     ims, tg = [], []
     for s in random.sample(train, n):
         x, masks, boxes = pennfudan.augment(s)
+        if random.random() < copy_paste:
+            x, masks, boxes = pennfudan.copy_paste((x, masks, boxes), pennfudan.augment(random.choice(train)))
         ims.append(x)
         tg.append({"boxes": boxes, "labels": torch.ones(len(boxes), dtype=torch.int64), "masks": masks})
     return torch.stack(ims), tg
@@ -58,6 +60,8 @@ def main():
     ap.add_argument("--point-layers", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--copy-paste", type=float, default=0.0,
+                    help="probability a training crop gets pedestrians of another photo pasted in (pennfudan.copy_paste)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -118,7 +122,7 @@ def main():
             warm = min(1.0, (state["iters"] + 1) / 100.0)
             for g in opt.param_groups:
                 g["lr"] = args.lr * g["scale"] * warm * (0.02 + 0.98 * 0.5 * (1.0 + math.cos(math.pi * progress)))
-            x, tg = batch(train, args.batch)
+            x, tg = batch(train, args.batch, args.copy_paste)
             losses = model(x, tg)
             loss = losses["loss_mask_point"] if args.head_only else sum(losses.values())
             opt.zero_grad(set_to_none=True)
