@@ -95,11 +95,15 @@ def augment(sample, crop=(384, 480), scale=(0.7, 1.3), min_keep=0.4):
     ph, pw = min(ch, nh - y0), min(cw, nw - x0)
     out[:, :ph, :pw] = x[:, y0:y0 + ph, x0:x0 + pw]
     om[:, :ph, :pw] = m[:, y0:y0 + ph, x0:x0 + pw]
-    area_before = m.flatten(1).sum(1).float()
-    area_after = om.flatten(1).sum(1).float()
-    keep = (area_after >= min_keep * area_before.clamp(min=1)) & (area_after >= 64)
-    om = om[keep]
+    om = om[kept(m, om, min_keep)]
     return out, om, mask_boxes(om)
+
+
+def kept(before, after, min_keep=0.4):
+    """Which instances still count after a crop or an occlusion: at least min_keep of their area and 64 px."""
+    area_before = before.flatten(1).sum(1).float()
+    area_after = after.flatten(1).sum(1).float()
+    return (area_after >= min_keep * area_before.clamp(min=1)) & (area_after >= 64)
 
 
 def copy_paste(dst, src, max_objects=3, blur=1.0):
@@ -124,9 +128,6 @@ def copy_paste(dst, src, max_objects=3, blur=1.0):
         alpha = F.conv2d(F.pad(alpha, (0, 0, r, r), mode="replicate"), g.view(1, 1, -1, 1))
     alpha = alpha[0]
     out = x * (1 - alpha) + sx * alpha
-    before = m.flatten(1).sum(1).float()
     left = m & ~union
-    after = left.flatten(1).sum(1).float()
-    keep = (after >= 0.4 * before.clamp(min=1)) & (after >= 64)
-    masks = torch.cat([left[keep], pick])
+    masks = torch.cat([left[kept(m, left)], pick])
     return out, masks, mask_boxes(masks)
